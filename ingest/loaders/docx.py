@@ -1,0 +1,83 @@
+"""DOCX loader (python-docx): headings from paragraph styles, tables as rows, pages from page breaks."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from ingest.document import ParsedDocument
+from ingest.loaders.base import BlockBuilder, LoadOptions
+from ingest.normalize import normalize_text
+from assistant.errors import DocumentError
+
+_HEADING_STYLE = re.compile(r"^(?:heading|見出し)\s*(\d+)$", re.IGNORECASE)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _heading_level(style_name: str) -> int | None:
+    name = (style_name or "").strip()
+    if name.lower() == "title" or name == "表題":
+        return 0
+    if m := _HEADING_STYLE.match(name):
+        return max(0, int(m.group(1)) - 1)
+    return None
+
+
+def _page_breaks(paragraph) -> int:  # noqa: ANN001 - python-docx types
+    """Page breaks inside a paragraph: Word's rendered breaks, or explicit ones when never rendered."""
+    rendered = len(paragraph.rendered_page_breaks)
+    if rendered:
+        return rendered
+    return sum(1 for br in paragraph._p.iter(f"{_W}br") if br.get(f"{_W}type") == "page")
+
+
+def load_docx(path: Path, opts: LoadOptions) -> ParsedDocument:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    if not zipfile.is_zipfile(path):
+        raise DocumentError("not a valid DOCX file (not a ZIP package: password-protected, legacy .doc or damaged)")
+    try:
+        document = docx.Document(str(path))
+    except Exception as e:  # noqa: BLE001 - python-docx raises many kinds for a damaged package
+        raise DocumentError(f"damaged DOCX: {e}") from e
+
+    builder = BlockBuilder()
+    page = 1
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            text = normalize_text(item.text)
+            level = _heading_level(item.style.name if item.style is not None else "")
+            if item.paragraph_format.page_break_before:
+                page += 1
+            if level is not None and text:
+                builder.heading(text, level)
+            elif text:
+                builder.text(text, page)
+            page += _page_breaks(item)
+        elif isinstance(item, Table):
+            for row in item.rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    t = normalize_text(cell.text).replace("\n", " ")
+                    if t and (not cells or cells[-1] != t):  # merged cells repeat their text
+                        cells.append(t)
+                if cells:
+                    builder.text(" | ".join(cells), page)
+            builder.flush()
+    builder.flush()
+
+    props = document.core_properties
+    meta = {k: str(v) for k, v in {"title": props.title, "author": props.author, "created": props.created}.items() if v}
+    if not builder.blocks:
+        raise DocumentError("no text found in the document")
+    return ParsedDocument(
+        format="docx",
+        pages=page,
+        paginated=page > 1,
+        blocks=builder.blocks,
+        title=props.title or None,
+        metadata=meta,
+    )

@@ -1,0 +1,117 @@
+"""Text clean-up shared by all loaders: NFKC, hyphenation, whitespace, broken Japanese lines,
+repeated headers/footers, and detection of garbled text from fonts without a Unicode map."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_JA_TERMINATORS = "。！？!?：:」』）)"
+_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z])-\n(?=[a-z])")
+_CJK_LINE_BREAK = re.compile(rf"(?<=[{_CJK}、])\n(?=[{_CJK}])")
+_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+_CID = re.compile(r"\(cid:\d+\)")
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-–—]\s*\d+\s*[-–—]|page\s+\d+(?:\s+of\s+\d+)?|p\.\s*\d+|\d+\s*/\s*\d+|\d+\s*ページ|\d+)\s*$",
+    re.IGNORECASE,
+)
+
+
+def normalize_text(text: str) -> str:
+    """NFKC (full-width ASCII, half-width kana), repaired hyphenation and whitespace; paragraph breaks kept."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00ad", "")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = _HYPHEN_BREAK.sub("", text)
+    text = _join_japanese_lines(text)
+    text = _MANY_NEWLINES.sub("\n\n", text)
+    return text.strip()
+
+
+def _join_japanese_lines(text: str) -> str:
+    """A PDF line break inside a Japanese sentence is layout, not content: join it without a space."""
+    lines = text.split("\n")
+    out: list[str] = []
+    for line in lines:
+        if (
+            out
+            and out[-1]
+            and line
+            and out[-1][-1] not in _JA_TERMINATORS
+            and re.match(rf"[{_CJK}、]", out[-1][-1])
+            and re.match(rf"[{_CJK}]", line[0])
+            and not _looks_like_heading(line)
+        ):
+            out[-1] += line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+_HEADING = re.compile(
+    r"^(?:第[0-9一二三四五六七八九十百]+[章節条部]|[0-9]+(?:\.[0-9]+)*\.?\s+\S|[■◆●□▼【])"
+)
+
+
+def _looks_like_heading(line: str) -> bool:
+    return len(line) <= 60 and bool(_HEADING.match(line))
+
+
+def looks_like_heading(line: str) -> bool:
+    """A numbered or marked short line ("3.2 Returns", "第2章 経費", "■ 注意") without sentence end."""
+    s = line.strip()
+    return _looks_like_heading(s) and not s.endswith(("。", ".", "、", ",")) and len(s) >= 2
+
+
+def _line_key(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip().lower())
+
+
+def remove_repeated_lines(pages: list[str], min_pages: int = 3) -> tuple[list[str], list[str]]:
+    """Drop running headers/footers: lines at a page's top or bottom repeated on at least half the pages
+    (digits ignored, so "Page 3 of 9" matches "Page 4 of 9"), and bare page numbers there."""
+    edge = 2
+    tops: Counter[str] = Counter()
+    for text in pages:
+        lines = [ln for ln in text.split("\n") if ln.strip()]
+        keys = {_line_key(ln) for ln in lines[:edge] + lines[-edge:]}
+        tops.update(keys)
+    threshold = max(min_pages, (len(pages) + 1) // 2)
+    repeated = {k for k, n in tops.items() if n >= threshold and k} if len(pages) >= min_pages else set()
+    removed: list[str] = []
+    out = []
+    for text in pages:
+        lines = text.split("\n")
+        nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
+        edge_idx = set(nonempty[:edge] + nonempty[-edge:])
+        kept = []
+        for i, ln in enumerate(lines):
+            if i in edge_idx and (_line_key(ln) in repeated or _PAGE_NUMBER.match(ln)):
+                removed.append(ln.strip())
+                continue
+            kept.append(ln)
+        out.append("\n".join(kept))
+    return out, sorted(set(removed))
+
+
+_PLAUSIBLE_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Zs", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf",
+                         "Po", "Sm", "Sc", "Sk", "Mn", "Mc"}
+
+
+def garbled_share(text: str) -> float:
+    """Share of characters that real text almost never contains: control codes, private-use and
+    unassigned code points, replacement characters and pypdf's "(cid:N)" placeholders.
+
+    A font without a ToUnicode map makes pypdf return raw glyph codes, which land in exactly these ranges.
+    """
+    text = _CID.sub("\ufffd", text)
+    chars = [c for c in text if c not in "\n\t "]
+    if not chars:
+        return 0.0
+    bad = sum(1 for c in chars if c == "\ufffd" or unicodedata.category(c) not in _PLAUSIBLE_CATEGORIES)
+    return bad / len(chars)
