@@ -90,7 +90,8 @@ def parse_files(
                 yield _collect(conn, path, proc, started, memory_mb)
             now = time.monotonic()
             for conn, (path, proc, started) in list(running.items()):
-                if now - started > timeout_s:
+                # A parser that finished while the caller was busy embedding is collected, not timed out.
+                if now - started > timeout_s and not conn.poll():
                     proc.kill()
                     proc.join()
                     conn.close()

@@ -89,13 +89,18 @@ def remove_repeated_lines(pages: list[str], min_pages: int = 3) -> tuple[list[st
         lines = text.split("\n")
         nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
         edge_idx = set(nonempty[:edge] + nonempty[-edge:])
-        kept = []
+        kept, dropped = [], []
         for i, ln in enumerate(lines):
             if i in edge_idx and (_line_key(ln) in repeated or _PAGE_NUMBER.match(ln)):
-                removed.append(ln.strip())
+                dropped.append(ln.strip())
                 continue
             kept.append(ln)
-        out.append("\n".join(kept))
+        if any(ln.strip() for ln in kept) or not any(k in repeated for k in map(_line_key, dropped)):
+            removed += dropped
+            out.append("\n".join(kept))
+        else:
+            # The repeated line is all the page says: it is content (a one-line page), not a running header.
+            out.append(text)
     return out, sorted(set(removed))
 
 

@@ -319,7 +319,7 @@ class Ingestor:
         key = doc_key_for(source)
         chunks = chunker.chunk(parsed, key)
         if not chunks:
-            return FileOutcome(source, "failed", "no text to index after cleaning", warnings=parsed.warnings)
+            return FileOutcome(source, "failed", "no text left after removing page numbers and running headers/footers", warnings=parsed.warnings)
         vectors = self._vectors_for(writer, chunks, report)
         doc_groups = groups if groups is not None else (old.groups if old else self.settings.ingest.default_groups)
         stat = path.stat()

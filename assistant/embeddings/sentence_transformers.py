@@ -17,7 +17,10 @@ class SentenceTransformerEmbedder(BaseEmbedder):
         import torch
         from sentence_transformers import SentenceTransformer
 
+        from transformers.utils import logging as hf_logging
+
         torch.set_num_threads(settings.threads)
+        hf_logging.disable_progress_bar()
         ref = resolve_model_ref(settings.model)
         try:
             # local_files_only: a model is never fetched from a hub at run time.

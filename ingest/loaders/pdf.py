@@ -139,7 +139,13 @@ def load_pdf(path: Path, opts: LoadOptions) -> ParsedDocument:
     outline = _outline(reader)
     builder = BlockBuilder()
     for i, text in enumerate(texts):
-        pending = list(outline.get(i, []))
+        entries = outline.get(i, [])
+        stripped = {ln.strip() for ln in text.split("\n")}
+        printed = [t for t in entries if any(ln.startswith(t[0]) for ln in stripped if ln)]
+        for title, level in entries:  # bookmarks whose title is not printed on the page start it
+            if (title, level) not in printed:
+                builder.heading(title, level)
+        pending = printed
         for line in text.split("\n"):
             match = next((t for t in pending if line.strip() == t[0] or line.strip().startswith(t[0])), None)
             if match is not None:
@@ -152,8 +158,6 @@ def load_pdf(path: Path, opts: LoadOptions) -> ParsedDocument:
                 builder.heading(line, level)
                 continue
             builder.text(line, i + 1)
-        for title, level in pending:  # bookmarks whose title is not printed on the page
-            builder.heading(title, level)
     builder.flush()
 
     meta = _metadata(reader)
@@ -164,7 +168,7 @@ def load_pdf(path: Path, opts: LoadOptions) -> ParsedDocument:
         pages=n_pages,
         paginated=True,
         blocks=builder.blocks,
-        title=meta.get("title") or None,
+        title=meta.get("title") if meta.get("title", "").strip().lower() not in ("", "untitled") else None,
         metadata=meta,
         warnings=warnings,
     )
