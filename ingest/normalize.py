@@ -36,12 +36,17 @@ def normalize_text(text: str) -> str:
 def _join_japanese_lines(text: str) -> str:
     """A PDF line break inside a Japanese sentence is layout, not content: join it without a space."""
     lines = text.split("\n")
+    # Only a line that runs (nearly) to the right margin was wrapped; a short one ends where the author
+    # ended it (table cells, list items, headings).
+    wrap_len = 0.75 * max((len(ln) for ln in lines), default=0)
     out: list[str] = []
     for line in lines:
         if (
             out
             and out[-1]
             and line
+            and len(out[-1]) >= wrap_len
+            and not _looks_like_heading(out[-1])
             and out[-1][-1] not in _JA_TERMINATORS
             and re.match(rf"[{_CJK}、]", out[-1][-1])
             and re.match(rf"[{_CJK}]", line[0])

@@ -153,6 +153,8 @@ def load_pdf(path: Path, opts: LoadOptions) -> ParsedDocument:
                 for t in pending[: pending.index(match) + 1]:
                     builder.heading(t[0], t[1])
                 pending = pending[pending.index(match) + 1 :]
+                if rest := line.strip()[len(match[0]) :].strip():
+                    builder.text(rest, i + 1)
                 continue
             if not outline and (level := heuristic_heading_level(line)) is not None:
                 builder.heading(line, level)
