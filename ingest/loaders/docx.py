@@ -20,7 +20,9 @@ def _heading_level(style_name: str) -> int | None:
     if name.lower() == "title" or name == "表題":
         return 0
     if m := _HEADING_STYLE.match(name):
-        return max(0, int(m.group(1)) - 1)
+        # Title is the root; "Heading 1" sits under it (and becomes the root when there is no title,
+        # since BlockBuilder clamps levels to the current depth).
+        return int(m.group(1))
     return None
 
 

