@@ -43,7 +43,9 @@ class IngestSettings(_Section):
     max_page_chars: int = Field(200_000, ge=1000, description="Text beyond this on one page is cut off.")
     workers: int = Field(2, ge=1, le=32, description="Files parsed in parallel (separate processes).")
     keep_generations: int = Field(2, ge=1, description="Previous knowledge-base generations kept on disk.")
-    garbled_ratio: float = Field(0.3, gt=0, lt=1, description="Share of implausible characters that marks a page garbled.")
+    garbled_ratio: float = Field(
+        0.3, gt=0, lt=1, description="Share of implausible characters that marks a page garbled."
+    )
     header_footer_min_pages: int = Field(3, ge=2)
 
     @field_validator("extensions")
@@ -123,7 +125,7 @@ def _env_overrides(environ: dict[str, str]) -> dict[tuple[str, ...], tuple[Any, 
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or "__" not in name:
             continue
-        path = tuple(part.lower() for part in name[len(ENV_PREFIX):].split("__"))
+        path = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
         out[path] = (_parse_env_value(raw), name)
     return out
 

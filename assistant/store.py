@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import sqlite3
-
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -439,9 +438,7 @@ class GenerationWriter(_Reader):
         self.conn.execute("DELETE FROM doc_groups WHERE doc_id = ?", (doc_id,))
         self.conn.executemany("INSERT INTO doc_groups(doc_id, grp) VALUES (?, ?)", [(doc_id, g) for g in groups])
 
-    def add_document(
-        self, doc: DocumentRecord, chunks: list[ChunkRecord], vectors: dict[str, np.ndarray]
-    ) -> int:
+    def add_document(self, doc: DocumentRecord, chunks: list[ChunkRecord], vectors: dict[str, np.ndarray]) -> int:
         """Insert (or replace, keeping the first-ingested time) a document with its chunks and vectors."""
         ingested_at = now_iso()
         old = self.document_by_source(doc.source)
@@ -453,10 +450,22 @@ class GenerationWriter(_Reader):
             "paginated, groups, tags, metadata, warnings, ingested_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                doc.doc_key, doc.source, doc.name, doc.format, doc.title, doc.content_hash, doc.size_bytes,
-                doc.mtime, doc.pages, int(doc.paginated), json.dumps(doc.groups), json.dumps(doc.tags),
-                json.dumps(doc.metadata, ensure_ascii=False, default=str), json.dumps(doc.warnings, ensure_ascii=False),
-                ingested_at, now_iso(),
+                doc.doc_key,
+                doc.source,
+                doc.name,
+                doc.format,
+                doc.title,
+                doc.content_hash,
+                doc.size_bytes,
+                doc.mtime,
+                doc.pages,
+                int(doc.paginated),
+                json.dumps(doc.groups),
+                json.dumps(doc.tags),
+                json.dumps(doc.metadata, ensure_ascii=False, default=str),
+                json.dumps(doc.warnings, ensure_ascii=False),
+                ingested_at,
+                now_iso(),
             ),
         )
         doc_id = int(cur.lastrowid)  # type: ignore[arg-type]
@@ -473,8 +482,15 @@ class GenerationWriter(_Reader):
                 "INSERT INTO chunks(chunk_id, doc_id, ordinal, text, heading_path, page_start, page_end, n_tokens, "
                 "text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    ch.chunk_id, doc_id, ch.ordinal, ch.text, json.dumps(ch.heading_path, ensure_ascii=False),
-                    ch.page_start, ch.page_end, ch.n_tokens, ch.text_hash,
+                    ch.chunk_id,
+                    doc_id,
+                    ch.ordinal,
+                    ch.text,
+                    json.dumps(ch.heading_path, ensure_ascii=False),
+                    ch.page_start,
+                    ch.page_end,
+                    ch.n_tokens,
+                    ch.text_hash,
                 ),
             )
             ids.append(cur.lastrowid)
@@ -492,8 +508,14 @@ class GenerationWriter(_Reader):
         self.conn.executemany(
             "INSERT INTO run_files(run_id, path, status, reason, chunks, warnings) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (run_id, f["path"], f["status"], f.get("reason"), f.get("chunks", 0),
-                 json.dumps(f.get("warnings", []), ensure_ascii=False))
+                (
+                    run_id,
+                    f["path"],
+                    f["status"],
+                    f.get("reason"),
+                    f.get("chunks", 0),
+                    json.dumps(f.get("warnings", []), ensure_ascii=False),
+                )
                 for f in files
             ],
         )
@@ -541,5 +563,3 @@ class GenerationWriter(_Reader):
         except sqlite3.Error:
             pass
         shutil.rmtree(self.gen_dir, ignore_errors=True)
-
-

@@ -87,9 +87,7 @@ class Chunker:
                     prev.page_end = max(prev.page_end, last)
                     prev.n_tokens = self.count_tokens(prev.text)
                     continue
-                chunks.append(
-                    Chunk("", len(chunks), body, list(path), first, last, self.count_tokens(body))
-                )
+                chunks.append(Chunk("", len(chunks), body, list(path), first, last, self.count_tokens(body)))
         for ch in chunks:
             # Stable id: same document, same text (and same occurrence of it) -> same id on every re-ingest.
             h = text_hash(ch.embed_text)

@@ -96,7 +96,9 @@ def parse_files(
                     proc.join()
                     conn.close()
                     del running[conn]
-                    yield ParseResult(path, None, f"timed out after {timeout_s:.0f} s (too large or malformed)", now - started)
+                    yield ParseResult(
+                        path, None, f"timed out after {timeout_s:.0f} s (too large or malformed)", now - started
+                    )
     finally:
         for conn, (_, proc, _) in running.items():
             proc.kill()

@@ -58,9 +58,7 @@ def _join_japanese_lines(text: str) -> str:
     return "\n".join(out)
 
 
-_HEADING = re.compile(
-    r"^(?:第[0-9一二三四五六七八九十百]+[章節条部]|[0-9]+(?:\.[0-9]+)*\.?\s+\S|[■◆●□▼【])"
-)
+_HEADING = re.compile(r"^(?:第[0-9一二三四五六七八九十百]+[章節条部]|[0-9]+(?:\.[0-9]+)*\.?\s+\S|[■◆●□▼【])")
 
 
 def _looks_like_heading(line: str) -> bool:
@@ -109,8 +107,29 @@ def remove_repeated_lines(pages: list[str], min_pages: int = 3) -> tuple[list[st
     return out, sorted(set(removed))
 
 
-_PLAUSIBLE_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Zs", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf",
-                         "Po", "Sm", "Sc", "Sk", "Mn", "Mc"}
+_PLAUSIBLE_CATEGORIES = {
+    "Lu",
+    "Ll",
+    "Lt",
+    "Lm",
+    "Lo",
+    "Nd",
+    "Nl",
+    "No",
+    "Zs",
+    "Pc",
+    "Pd",
+    "Ps",
+    "Pe",
+    "Pi",
+    "Pf",
+    "Po",
+    "Sm",
+    "Sc",
+    "Sk",
+    "Mn",
+    "Mc",
+}
 
 
 def garbled_share(text: str) -> float:

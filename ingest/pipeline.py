@@ -120,8 +120,10 @@ def collect_files(paths: Iterable[Path], extensions: list[str]) -> tuple[list[Pa
         elif p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p).parts
-                if f.is_file() and f.suffix.lower() in extensions and not any(
-                    part.startswith((".", "~$")) for part in rel
+                if (
+                    f.is_file()
+                    and f.suffix.lower() in extensions
+                    and not any(part.startswith((".", "~$")) for part in rel)
                 ):
                     files.append(f.resolve())
         else:
@@ -159,7 +161,12 @@ class Ingestor:
         if stored is None:
             return
         s = self.settings.embedding
-        configured = {"backend": s.backend, "model": s.model, "normalize": s.normalize, "passage_prefix": s.passage_prefix}
+        configured = {
+            "backend": s.backend,
+            "model": s.model,
+            "normalize": s.normalize,
+            "passage_prefix": s.passage_prefix,
+        }
         if any(stored.get(k) != configured[k] for k in configured if k in IDENTITY_KEYS):
             kb.check_embedder(configured | {"dim": stored.get("dim")})
 
@@ -184,7 +191,9 @@ class Ingestor:
 
     def _classify(
         self, kb: KnowledgeBase, files: list[Path], groups: list[str] | None
-    ) -> tuple[list[tuple[Path, str, DocumentRecord | None]], list[tuple[DocumentRecord, list[str]]], list[FileOutcome]]:
+    ) -> tuple[
+        list[tuple[Path, str, DocumentRecord | None]], list[tuple[DocumentRecord, list[str]]], list[FileOutcome]
+    ]:
         """Split files into (to parse, group-only updates, final outcomes such as skipped/too large)."""
         cfg = self.settings.ingest
         to_parse: list[tuple[Path, str, DocumentRecord | None]] = []
@@ -198,7 +207,9 @@ class Ingestor:
                 size = f.stat().st_size
                 if size > cfg.max_file_mb * 1024 * 1024:
                     outcomes.append(
-                        FileOutcome(str(f), "failed", f"too large: {size / 1e6:.1f} MB > ingest.max_file_mb = {cfg.max_file_mb}")
+                        FileOutcome(
+                            str(f), "failed", f"too large: {size / 1e6:.1f} MB > ingest.max_file_mb = {cfg.max_file_mb}"
+                        )
                     )
                     continue
                 if size == 0:
@@ -314,12 +325,19 @@ class Ingestor:
             outcome.seconds = res.seconds + time.monotonic() - t
             self._done(report, outcome)
 
-    def _store(self, writer, path, digest, old, parsed: ParsedDocument, groups, chunker: Chunker, report) -> FileOutcome:  # noqa: ANN001
+    def _store(
+        self, writer, path, digest, old, parsed: ParsedDocument, groups, chunker: Chunker, report
+    ) -> FileOutcome:  # noqa: ANN001
         source = str(path)
         key = doc_key_for(source)
         chunks = chunker.chunk(parsed, key)
         if not chunks:
-            return FileOutcome(source, "failed", "no text left after removing page numbers and running headers/footers", warnings=parsed.warnings)
+            return FileOutcome(
+                source,
+                "failed",
+                "no text left after removing page numbers and running headers/footers",
+                warnings=parsed.warnings,
+            )
         vectors = self._vectors_for(writer, chunks, report)
         doc_groups = groups if groups is not None else (old.groups if old else self.settings.ingest.default_groups)
         stat = path.stat()
@@ -341,11 +359,11 @@ class Ingestor:
         )
         writer.add_document(record, [_record(c) for c in chunks], vectors)
         report.pages += parsed.pages
-        return FileOutcome(
-            source, "replaced" if old else "ingested", None, len(chunks), parsed.pages, parsed.warnings
-        )
+        return FileOutcome(source, "replaced" if old else "ingested", None, len(chunks), parsed.pages, parsed.warnings)
 
-    def _vectors_for(self, writer: GenerationWriter, chunks: list[Chunk], report: IngestReport) -> dict[str, np.ndarray]:
+    def _vectors_for(
+        self, writer: GenerationWriter, chunks: list[Chunk], report: IngestReport
+    ) -> dict[str, np.ndarray]:
         hashes = {text_hash(c.embed_text): c.embed_text for c in chunks}
         vectors = writer.cached_vectors(hashes)
         missing = [h for h in hashes if h not in vectors]
@@ -390,8 +408,15 @@ class Ingestor:
                 for d in docs:
                     stored = kb.chunks_of(d.id)  # type: ignore[arg-type]
                     chunks = [
-                        Chunk(c["chunk_id"], c["ordinal"], c["text"], c["heading_path"], c["page_start"],
-                              c["page_end"], self.embedder.count_tokens(c["text"]))
+                        Chunk(
+                            c["chunk_id"],
+                            c["ordinal"],
+                            c["text"],
+                            c["heading_path"],
+                            c["page_start"],
+                            c["page_end"],
+                            self.embedder.count_tokens(c["text"]),
+                        )
                         for c in stored
                     ]
                     vectors = self._vectors_for(writer, chunks, report)

@@ -91,8 +91,9 @@ def render_pdf(meta: dict[str, str], elements: list[Element], out: Path) -> None
     item = ParagraphStyle("item", parent=body, leftIndent=14, spaceAfter=3)
     cell = ParagraphStyle("cell", parent=body, fontSize=9.5, leading=13, spaceAfter=0)
     heads = [
-        ParagraphStyle(f"h{i}", fontName=head_font, fontSize=size, leading=size * 1.4, spaceBefore=10, spaceAfter=6,
-                       wordWrap=wrap)
+        ParagraphStyle(
+            f"h{i}", fontName=head_font, fontSize=size, leading=size * 1.4, spaceBefore=10, spaceAfter=6, wordWrap=wrap
+        )
         for i, size in enumerate((18, 14, 12, 11))
     ]
 
@@ -135,18 +136,29 @@ def render_pdf(meta: dict[str, str], elements: list[Element], out: Path) -> None
         if el.kind == "table":
             data = [[Paragraph(c, cell) for c in row] for row in el.rows]
             t = Table(data, repeatRows=1, hAlign="LEFT", colWidths=[(170 * mm) / len(el.rows[0])] * len(el.rows[0]))
-            t.setStyle(TableStyle([
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]))
+            t.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ]
+                )
+            )
             return [t, Spacer(1, 8)]
         return []
 
     def build() -> int:
         doc = BookmarkedDoc(
-            str(out), pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=22 * mm, bottomMargin=20 * mm,
-            title=meta["title"], author="Hinode Manufacturing Co., Ltd.", creator="scripts/make_samples.py",
+            str(out),
+            pagesize=A4,
+            leftMargin=20 * mm,
+            rightMargin=20 * mm,
+            topMargin=22 * mm,
+            bottomMargin=20 * mm,
+            title=meta["title"],
+            author="Hinode Manufacturing Co., Ltd.",
+            creator="scripts/make_samples.py",
         )
         doc.build(make_story(), onFirstPage=decorate, onLaterPages=decorate)
         return doc.page

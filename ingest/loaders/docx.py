@@ -6,10 +6,10 @@ import re
 import zipfile
 from pathlib import Path
 
+from assistant.errors import DocumentError
 from ingest.document import ParsedDocument
 from ingest.loaders.base import BlockBuilder, LoadOptions
 from ingest.normalize import normalize_text
-from assistant.errors import DocumentError
 
 _HEADING_STYLE = re.compile(r"^(?:heading|見出し)\s*(\d+)$", re.IGNORECASE)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -70,4 +70,3 @@ def load_markdown(path: Path, opts: LoadOptions) -> ParsedDocument:
     if not builder.blocks:
         raise DocumentError("the file has no text")
     return ParsedDocument(format="markdown", pages=1, paginated=False, blocks=builder.blocks, title=title)
-

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+from pypdf.errors import DependencyError, PdfReadError
 
+from assistant.errors import DocumentError
 from ingest.document import ParsedDocument
 from ingest.loaders.base import BlockBuilder, LoadOptions, heuristic_heading_level
 from ingest.normalize import garbled_share, normalize_text, remove_repeated_lines
-from assistant.errors import DocumentError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 

