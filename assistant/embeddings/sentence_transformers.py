@@ -41,4 +41,4 @@ class SentenceTransformerEmbedder(BaseEmbedder):
         )
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer.encode(text, add_special_tokens=False))
+        return len(self.tokenizer.encode(text, add_special_tokens=False, verbose=False))
