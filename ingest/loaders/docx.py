@@ -74,6 +74,8 @@ def load_docx(path: Path, opts: LoadOptions) -> ParsedDocument:
     props = document.core_properties
     meta = {k: str(v) for k, v in {"title": props.title, "author": props.author, "created": props.created}.items() if v}
     if not builder.blocks:
+        if len(document.inline_shapes):
+            raise DocumentError(f"no text: the document holds only {len(document.inline_shapes)} image(s), OCR needed")
         raise DocumentError("no text found in the document")
     return ParsedDocument(
         format="docx",

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, SHARED_DEV
 
 from assistant.errors import DocumentError
 from ingest.loaders import LoadOptions, load_file
@@ -90,3 +90,15 @@ def test_unsupported_and_empty_inputs_raise_clear_errors(tmp_path: Path):
     fake.write_text("not a zip")
     with pytest.raises(DocumentError, match="not a valid DOCX"):
         load_file(fake, LoadOptions())
+
+
+@pytest.mark.skipif(not (SHARED_DEV / "pdf-samples").is_dir(), reason="../shared/data/dev is not present")
+def test_real_docx_files_with_tables_page_breaks_and_only_images():
+    folder = SHARED_DEV / "pdf-samples" / "python-docx-test-files"
+    breaks = load_file(folder / "par-rendered-page-breaks.docx", LoadOptions())
+    assert breaks.pages > 1 and breaks.paginated
+    assert max(b.page for b in breaks.blocks) > 1
+    with pytest.raises(DocumentError, match="only 1 image|only .* image"):
+        load_file(folder / "having-images.docx", LoadOptions())
+    cells = load_file(folder / "tbl-cell-access.docx", LoadOptions())
+    assert any(" | " in b.text for b in cells.blocks)
