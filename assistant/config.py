@@ -82,11 +82,50 @@ class EmbeddingSettings(_Section):
     max_tokens: int | None = Field(None, ge=8, description="Override of the model's input length.")
 
 
+class RetrievalSettings(_Section):
+    k: int = Field(5, ge=1, le=200, description="Hits returned.")
+    candidates: int = Field(50, ge=1, description="Hits taken from each ranker before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    # Fusion weights by query language: the shipped embedder is English-only, so for Japanese the
+    # keyword ranking leads (see bench/retrieval.py for the measurement behind these numbers).
+    dense_weight_en: float = Field(1.0, ge=0)
+    keyword_weight_en: float = Field(1.0, ge=0)
+    dense_weight_ja: float = Field(0.2, ge=0)
+    keyword_weight_ja: float = Field(1.0, ge=0)
+    sudachi_mode: Literal["A", "B", "C"] = "B"
+    neighbours: int = Field(1, ge=0, le=5, description="Adjacent chunks added around each hit as context.")
+    context_tokens: int = Field(1500, ge=64, description="Token budget of the context handed to the model.")
+    index_type: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
+    ann_threshold: int = Field(200_000, ge=1000, description="'auto' switches from exact to IVF above this.")
+    ivf_nprobe: int = Field(32, ge=1)
+    hnsw_m: int = Field(32, ge=4)
+    hnsw_ef_search: int = Field(64, ge=8)
+    rerank: bool = Field(False, description="Cross-encoder reranking (needs reranker_model, a local folder).")
+    reranker_model: str = ""
+    rerank_candidates: int = Field(20, ge=1)
+
+
+class AccessSettings(_Section):
+    """Who may read what: documents carry groups (ingest --groups), users belong to groups."""
+
+    users: dict[str, list[str]] = Field(
+        default_factory=lambda: {"admin": ["*"], "staff": ["all"]},
+        description="User name -> groups. The group '*' sees every document.",
+    )
+
+    def groups_of(self, user: str) -> list[str] | None:
+        """None means every document; raises KeyError for an unknown user."""
+        groups = self.users[user]
+        return None if "*" in groups else groups
+
+
 class Settings(_Section):
     paths: PathsSettings = PathsSettings()
     ingest: IngestSettings = IngestSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    access: AccessSettings = AccessSettings()
     source: str = Field("defaults", exclude=True, description="Where the settings came from, for messages.")
 
     def resolve_paths(self, base: Path) -> Settings:

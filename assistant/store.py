@@ -24,9 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import hashlib
+
 import faiss
 import numpy as np
 from filelock import FileLock, Timeout
+
+from assistant import vector_index
 
 from assistant.errors import EmbedderMismatch, KnowledgeBaseError, KnowledgeBaseLocked
 
@@ -77,6 +81,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     text_hash TEXT NOT NULL REFERENCES vectors(text_hash)
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
+-- Keyword index (BM25 via SQLite FTS5), rowid = chunks.id. `terms` holds the words produced by
+-- assistant.keywords (Japanese split by Sudachi), space-separated; `acl` and `doc` hold filter tokens.
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(terms, acl, doc, tokenize = 'unicode61 remove_diacritics 0');
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at TEXT NOT NULL,
@@ -95,6 +102,15 @@ CREATE TABLE IF NOT EXISTS run_files (
 """
 
 
+def acl_token(group: str) -> str:
+    """Group names may hold any character; the keyword index stores a hashed token per group."""
+    return "g" + hashlib.sha1(group.encode("utf-8")).hexdigest()[:16]
+
+
+def doc_token(doc_id: int) -> str:
+    return f"d{doc_id}"
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -109,6 +125,7 @@ class ChunkRecord:
     page_end: int
     n_tokens: int
     text_hash: str
+    keywords: str = ""  # space-separated keyword tokens for the BM25 index
 
 
 @dataclass
@@ -299,6 +316,9 @@ class KnowledgeBase(_Reader):
                 problems.append(f"{n_chunks} chunks but no FAISS index file")
         elif index.ntotal != n_chunks:
             problems.append(f"FAISS index holds {index.ntotal} vectors but the database {n_chunks} chunks")
+        n_fts = self.conn.execute("SELECT COUNT(*) FROM chunk_fts").fetchone()[0]
+        if n_fts != n_chunks:
+            problems.append(f"keyword index holds {n_fts} chunks but the database {n_chunks}")
         missing = self.conn.execute(
             "SELECT COUNT(*) FROM chunks c LEFT JOIN vectors v ON v.text_hash = c.text_hash WHERE v.text_hash IS NULL"
         ).fetchone()[0]
@@ -391,6 +411,7 @@ class GenerationWriter(_Reader):
         self.index = self._load_index(gens, fresh)
         self.started_at = now_iso()
         self.committed = False
+        self._rebuild = False
 
     def _remove_orphans(self, gens: Path) -> None:
         """Delete generation folders newer than the live one: leftovers of a writer that died."""
@@ -406,7 +427,7 @@ class GenerationWriter(_Reader):
                 index = faiss.read_index(str(path))
                 if index.d == self.dim:
                     return index
-        return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        return vector_index.empty_flat(self.dim)
 
     def _set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
@@ -427,7 +448,13 @@ class GenerationWriter(_Reader):
     def remove_document(self, doc_id: int) -> int:
         ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
         if ids:
-            self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+            if vector_index.kind_of(self.index) == "hnsw":
+                self._rebuild = True  # HNSW cannot delete: rebuilt from the stored vectors at commit
+            else:
+                self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+            self.conn.execute(
+                "DELETE FROM chunk_fts WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)", (doc_id,)
+            )
         self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return len(ids)
 
@@ -437,6 +464,10 @@ class GenerationWriter(_Reader):
         )
         self.conn.execute("DELETE FROM doc_groups WHERE doc_id = ?", (doc_id,))
         self.conn.executemany("INSERT INTO doc_groups(doc_id, grp) VALUES (?, ?)", [(doc_id, g) for g in groups])
+        self.conn.execute(
+            "UPDATE chunk_fts SET acl = ? WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)",
+            (" ".join(acl_token(g) for g in groups), doc_id),
+        )
 
     def add_document(self, doc: DocumentRecord, chunks: list[ChunkRecord], vectors: dict[str, np.ndarray]) -> int:
         """Insert (or replace, keeping the first-ingested time) a document with its chunks and vectors."""
@@ -495,6 +526,11 @@ class GenerationWriter(_Reader):
             )
             ids.append(cur.lastrowid)
             vecs.append(vectors[ch.text_hash])
+        acl = " ".join(acl_token(g) for g in dict.fromkeys(doc.groups))
+        self.conn.executemany(
+            "INSERT INTO chunk_fts(rowid, terms, acl, doc) VALUES (?, ?, ?, ?)",
+            [(i, ch.keywords, acl, doc_token(doc_id)) for i, ch in zip(ids, chunks, strict=True)],
+        )
         if ids:
             self.index.add_with_ids(np.vstack(vecs).astype(np.float32), np.asarray(ids, dtype=np.int64))
         return doc_id
@@ -521,9 +557,27 @@ class GenerationWriter(_Reader):
         )
 
     # --- commit / abort ------------------------------------------------------------------------------
-    def commit(self, keep_generations: int = 2) -> str:
+    def _fit_index(self, spec: vector_index.IndexSpec) -> None:
+        """Switch index type when the store crosses the ANN threshold (or after HNSW removals)."""
+        n = self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        kind = vector_index.desired_kind(spec, n)
+        if kind == vector_index.kind_of(self.index) and not self._rebuild:
+            return
+        rows = self.conn.execute(
+            "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash ORDER BY c.id"
+        ).fetchall()
+        ids = np.asarray([r[0] for r in rows], dtype=np.int64)
+        vecs = (
+            np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            if rows
+            else np.zeros((0, self.dim), dtype=np.float32)
+        )
+        self.index = vector_index.build(kind, self.dim, ids, vecs, spec)
+
+    def commit(self, keep_generations: int = 2, index_spec: vector_index.IndexSpec | None = None) -> str:
         # Drop vectors no chunk uses any more (kept until now so a changed file could reuse them).
         self.conn.execute("DELETE FROM vectors WHERE text_hash NOT IN (SELECT DISTINCT text_hash FROM chunks)")
+        self._fit_index(index_spec or vector_index.IndexSpec())
         self._set_meta("updated_at", now_iso())
         self.conn.commit()
         self.conn.close()

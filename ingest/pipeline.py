@@ -20,6 +20,8 @@ import numpy as np
 from assistant.config import Settings
 from assistant.embeddings import BaseEmbedder
 from assistant.errors import EmbedderMismatch
+from assistant.keywords import get_tokenizer
+from assistant.vector_index import IndexSpec
 from assistant.store import (
     IDENTITY_KEYS,
     ChunkRecord,
@@ -148,6 +150,18 @@ class Ingestor:
         self._embedder_factory = embedder_factory
         self._embedder: BaseEmbedder | None = None
         self.progress = progress or IngestProgress()
+
+    @property
+    def index_spec(self) -> IndexSpec:
+        r = self.settings.retrieval
+        return IndexSpec(r.index_type, r.ann_threshold, r.hnsw_m, r.ivf_nprobe, r.hnsw_ef_search)
+
+    def _commit(self, writer: GenerationWriter) -> str:
+        return writer.commit(self.settings.ingest.keep_generations, self.index_spec)
+
+    def _records(self, chunks: list[Chunk]) -> list[ChunkRecord]:
+        tokenizer = get_tokenizer(self.settings.retrieval.sudachi_mode)
+        return [_record(c, " ".join(tokenizer.tokens(c.embed_text))) for c in chunks]
 
     @property
     def embedder(self) -> BaseEmbedder:
@@ -284,7 +298,7 @@ class Ingestor:
                 writer.remove_document(d.id)  # type: ignore[arg-type]
                 self._done(report, FileOutcome(d.source, "removed", "file is gone", chunks=d.chunk_count))
             writer.record_run(report.to_json() | {"files": None}, [asdict(o) for o in report.outcomes])
-            report.generation = writer.commit(self.settings.ingest.keep_generations)
+            report.generation = self._commit(writer)
         except BaseException:
             writer.abort()
             raise
@@ -357,7 +371,7 @@ class Ingestor:
             metadata=parsed.metadata,
             warnings=parsed.warnings,
         )
-        writer.add_document(record, [_record(c) for c in chunks], vectors)
+        writer.add_document(record, self._records(chunks), vectors)
         report.pages += parsed.pages
         return FileOutcome(source, "replaced" if old else "ingested", None, len(chunks), parsed.pages, parsed.warnings)
 
@@ -390,7 +404,7 @@ class Ingestor:
                     writer.remove_document(d.id)  # type: ignore[arg-type]
                     outcomes.append(FileOutcome(d.source, "removed", "by admin", chunks=d.chunk_count))
                 writer.record_run({"command": "docs remove"}, [asdict(o) for o in outcomes])
-                return writer.commit(self.settings.ingest.keep_generations)
+                return self._commit(writer)
             except BaseException:
                 writer.abort()
                 raise
@@ -420,11 +434,11 @@ class Ingestor:
                         for c in stored
                     ]
                     vectors = self._vectors_for(writer, chunks, report)
-                    writer.add_document(d, [_record(c) for c in chunks], vectors)
+                    writer.add_document(d, self._records(chunks), vectors)
                     report.pages += d.pages
                     self._done(report, FileOutcome(d.source, "replaced", "re-embedded", len(chunks), d.pages))
                 writer.record_run(report.to_json() | {"files": None, "command": "reindex"}, [])
-                report.generation = writer.commit(self.settings.ingest.keep_generations)
+                report.generation = self._commit(writer)
             except BaseException:
                 writer.abort()
                 raise
@@ -434,7 +448,7 @@ class Ingestor:
         return report
 
 
-def _record(c: Chunk) -> ChunkRecord:
+def _record(c: Chunk, keywords: str) -> ChunkRecord:
     return ChunkRecord(
         chunk_id=c.chunk_id,
         ordinal=c.ordinal,
@@ -444,6 +458,7 @@ def _record(c: Chunk) -> ChunkRecord:
         page_end=c.page_end,
         n_tokens=c.n_tokens,
         text_hash=text_hash(c.embed_text),
+        keywords=keywords,
     )
 
 

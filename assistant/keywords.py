@@ -1,0 +1,89 @@
+"""Keyword tokens for BM25: Japanese by words (SudachiPy morphological analysis), English by words.
+
+Japanese has no spaces, so a whitespace tokenizer sees a whole sentence as one "word" and a character
+tokenizer matches unrelated words sharing a kanji. Sudachi splits into dictionary words and gives
+their normalised form (「行なう」 and 「行う」 match). Particles, auxiliaries, punctuation and common
+English function words carry no topic and are dropped. ASCII words are lower-cased and reduced by
+the classic S-stemmer (plural -> singular) so "passwords" finds "password".
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+
+_JA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+_DROP_POS = {"補助記号", "空白", "助詞", "助動詞"}
+STOPWORDS = frozenset(
+    "a an the and or but if of to in on at by for with from as is are was were be been being it its this that "
+    "these those there here what which who whom whose when where why how do does did can could should would "
+    "will shall may might must i you he she we they me him her us them my your our their not no yes than then "
+    "so such into about over under up down out off also any all each".split()
+)
+
+
+def s_stem(word: str) -> str:
+    """Harman's S-stemmer: only plural endings, so it never mangles a product name or a code."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("us", "ss")):
+        return word[:-1]
+    return word
+
+
+def contains_japanese(text: str) -> bool:
+    return bool(_JA.search(text))
+
+
+class KeywordTokenizer:
+    """Thread-safe: Sudachi tokenizers are not, so each thread gets its own."""
+
+    def __init__(self, mode: str = "B"):
+        self.mode_name = mode
+        self._local = threading.local()
+
+    def _sudachi(self):  # noqa: ANN202
+        tok = getattr(self._local, "tok", None)
+        if tok is None:
+            from sudachipy import Dictionary, SplitMode
+
+            tok = Dictionary(dict="core").tokenizer(mode=getattr(SplitMode, self.mode_name))
+            self._local.tok = tok
+        return tok
+
+    def tokens(self, text: str) -> list[str]:
+        text = unicodedata.normalize("NFKC", text)
+        if not contains_japanese(text):
+            return self._ascii(text)
+        out: list[str] = []
+        # Sudachi has an input size limit; feed it paragraph by paragraph.
+        for part in re.split(r"\n+", text):
+            if not part.strip():
+                continue
+            for m in self._sudachi().tokenize(part[:40_000]):
+                if m.part_of_speech()[0] in _DROP_POS:
+                    continue
+                surface = m.surface().strip()
+                if not surface:
+                    continue
+                if surface.isascii():
+                    out.extend(self._ascii(surface))
+                else:
+                    out.append(m.normalized_form())
+        return out
+
+    @staticmethod
+    def _ascii(text: str) -> list[str]:
+        return [s_stem(w) for w in _ASCII_WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+@lru_cache(maxsize=4)
+def get_tokenizer(mode: str = "B") -> KeywordTokenizer:
+    return KeywordTokenizer(mode)

