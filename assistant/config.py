@@ -85,6 +85,7 @@ class EmbeddingSettings(_Section):
 class RetrievalSettings(_Section):
     k: int = Field(5, ge=1, le=200, description="Hits returned.")
     candidates: int = Field(50, ge=1, description="Hits taken from each ranker before fusion.")
+    fusion: Literal["rrf", "convex"] = Field("convex", description="Rank (RRF) or normalised-score fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     # Fusion weights by query language: the shipped embedder is English-only, so for Japanese the
     # keyword ranking leads (see bench/retrieval.py for the measurement behind these numbers).
@@ -93,6 +94,9 @@ class RetrievalSettings(_Section):
     dense_weight_ja: float = Field(0.2, ge=0)
     keyword_weight_ja: float = Field(1.0, ge=0)
     sudachi_mode: Literal["A", "B", "C"] = "B"
+    keyword_max_df: int = Field(
+        20_000, ge=100, description="Query words found in more chunks than this are left out of BM25 (speed)."
+    )
     neighbours: int = Field(1, ge=0, le=5, description="Adjacent chunks added around each hit as context.")
     context_tokens: int = Field(1500, ge=64, description="Token budget of the context handed to the model.")
     index_type: Literal["auto", "flat", "ivf", "hnsw"] = "auto"

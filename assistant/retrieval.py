@@ -15,6 +15,9 @@ from typing import Any
 
 import faiss
 import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
 
 from assistant import vector_index
 from assistant.config import RetrievalSettings
@@ -108,6 +111,36 @@ def rrf_fuse(
     return fused
 
 
+def convex_fuse(
+    dense: list[tuple[int, float]], keyword: list[tuple[int, float]], wd: float, wk: float
+) -> dict[int, dict[str, float]]:
+    """Score fusion: each ranker's scores min-max normalised over its candidates, then weighted and summed.
+
+    Unlike RRF it keeps how far ahead a top hit is, so one confident ranker is not evened out by the
+    other's near-ties; a document missing from a ranker gets 0 from it.
+    """
+    fused: dict[int, dict[str, float]] = {}
+    total = (wd + wk) or 1.0
+    for name, ranking, w in (("dense", dense, wd), ("keyword", keyword, wk)):
+        if not ranking:
+            continue
+        scores = [s for _, s in ranking]
+        lo, hi = min(scores), max(scores)
+        span = (hi - lo) or 1.0
+        for rank, (cid, s) in enumerate(ranking, start=1):
+            entry = fused.setdefault(cid, {"score": 0.0})
+            entry[f"{name}_score"] = s
+            entry[f"{name}_rank"] = rank
+            entry["score"] += (w / total) * ((s - lo) / span if hi > lo else 1.0)
+    return fused
+
+
+def fuse(settings: RetrievalSettings, dense, keyword, wd: float, wk: float):  # noqa: ANN001, ANN201
+    if settings.fusion == "convex":
+        return convex_fuse(dense, keyword, wd, wk)
+    return rrf_fuse(dense, keyword, wd, wk, settings.rrf_k)
+
+
 class Searcher:
     def __init__(
         self,
@@ -126,6 +159,7 @@ class Searcher:
         self.spec = vector_index.IndexSpec(
             settings.index_type, settings.ann_threshold, settings.hnsw_m, settings.ivf_nprobe, settings.hnsw_ef_search
         )
+        self._vocab_ready = False
         self._scope_cache: dict[Scope, tuple[frozenset[int], faiss.IDSelector | None, np.ndarray]] = {}
 
     # --- scope ---------------------------------------------------------------------------------------
@@ -145,7 +179,9 @@ class Searcher:
             docs &= set(scope.doc_ids)
         if scope.tags is not None:
             docs &= {
-                r[0] for r in self.kb.conn.execute("SELECT id, tags FROM documents") if set(json.loads(r[1])) & scope.tags
+                r[0]
+                for r in self.kb.conn.execute("SELECT id, tags FROM documents")
+                if set(json.loads(r[1])) & scope.tags
             }
         return frozenset(docs)
 
@@ -165,20 +201,22 @@ class Searcher:
         return docs, sel
 
     # --- rankers -------------------------------------------------------------------------------------
-    def dense(self, query: str, n: int, scope: Scope = Scope()) -> list[tuple[int, float]]:
+    def dense(
+        self, query: str, n: int, scope: Scope = Scope(), vector: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         index = self.kb.index
         if index is None or index.ntotal == 0:
             return []
         docs, selector = self._selector(scope)
         if docs is not None and not docs:
             return []
-        q = self.embedder.embed_queries([query])
+        q = self.embedder.embed_queries([query]) if vector is None else vector.reshape(1, -1).astype(np.float32)
         params = vector_index.search_params(index, self.spec, selector)
         scores, ids = index.search(q, min(n, index.ntotal), params=params) if params else index.search(q, n)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def keyword(self, query: str, n: int, scope: Scope = Scope()) -> list[tuple[int, float]]:
-        terms = list(dict.fromkeys(self.tokenizer.tokens(query)))
+        terms = self._selective_terms(list(dict.fromkeys(self.tokenizer.tokens(query))))
         if not terms:
             return []
         docs = self._allowed_docs(scope)
@@ -196,6 +234,24 @@ class Searcher:
         ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
 
+    def _selective_terms(self, terms: list[str]) -> list[str]:
+        """Query terms present in the index, without those in so many chunks that they barely move BM25
+        (idf near zero) yet make SQLite score most of the index: at 1M chunks one such term costs seconds."""
+        if not terms:
+            return []
+        if self._vocab_ready is False:
+            self.kb.conn.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_vocab USING fts5vocab(main, 'chunk_fts', 'row')"
+            )
+            self._vocab_ready = True
+        marks = ",".join("?" * len(terms))
+        df = dict(self.kb.conn.execute(f"SELECT term, doc FROM temp.chunk_vocab WHERE term IN ({marks})", terms))
+        present = [t for t in terms if t in df]
+        selective = [t for t in present if df[t] <= self.settings.keyword_max_df]
+        if not selective and present:
+            selective = [min(present, key=lambda t: df[t])]  # all common: keep the rarest
+        return selective
+
     # --- search --------------------------------------------------------------------------------------
     def weights(self, query: str) -> tuple[float, float]:
         s = self.settings
@@ -212,6 +268,7 @@ class Searcher:
         doc_ids: Sequence[int] | None = None,
         tags: Sequence[str] | None = None,
         mode: str = "hybrid",
+        vector: np.ndarray | None = None,
     ) -> list[Hit]:
         """Top-k hits for `query` among documents in `groups` (None: every document)."""
         if mode not in MODES:
@@ -223,18 +280,19 @@ class Searcher:
             frozenset(tags) if tags is not None else None,
         )
         n = max(self.settings.candidates, k)
-        dense = self.dense(query, n, scope) if mode in ("hybrid", "dense") else []
+        dense = self.dense(query, n, scope, vector) if mode in ("hybrid", "dense") else []
         keyword = self.keyword(query, n, scope) if mode in ("hybrid", "keyword") else []
         wd, wk = self.weights(query) if mode == "hybrid" else (1.0, 1.0)
-        fused = rrf_fuse(dense, keyword, wd, wk, self.settings.rrf_k)
+        fused = fuse(self.settings, dense, keyword, wd, wk)
         order = sorted(fused, key=lambda c: (-fused[c]["score"], c))  # ties broken by id: deterministic
         hits = self._load(order[: max(n, k)], fused)
         allowed = self._allowed_docs(scope)
         hits = [h for h in hits if allowed is None or h.doc_id in allowed]  # defence in depth
         if self.reranker is not None and self.settings.rerank and hits:
-            hits = self.reranker.rerank(query, hits[: self.settings.rerank_candidates]) + hits[
-                self.settings.rerank_candidates :
-            ]
+            hits = (
+                self.reranker.rerank(query, hits[: self.settings.rerank_candidates])
+                + hits[self.settings.rerank_candidates :]
+            )
         return self._expand(hits, k)
 
     def _load(self, ids: list[int], fused: dict[int, dict[str, float]]) -> list[Hit]:
@@ -286,8 +344,7 @@ class Searcher:
             if hit.id in covered:
                 continue  # an overlapping neighbour of a better hit: its text is already there
             rows = self.kb.conn.execute(
-                "SELECT id, text FROM chunks WHERE doc_id = ? AND ordinal BETWEEN ? AND ? "
-                "ORDER BY ordinal",
+                "SELECT id, text FROM chunks WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
                 (hit.doc_id, hit.ordinal - width, hit.ordinal + width),
             ).fetchall()
             context = ""
@@ -328,3 +385,28 @@ def fit_to_budget(hits: list[Hit], budget: int, count_tokens: Callable[[str], in
                     out.append(hit)
             break
     return out
+
+
+def build_searcher(
+    kb: KnowledgeBase, embedder: BaseEmbedder, settings: RetrievalSettings, threads: int = 1
+) -> Searcher:
+    """The searcher with the reranker the configuration asks for."""
+    reranker = None
+    if settings.rerank:
+        from assistant.rerank import CrossEncoderReranker
+
+        reranker = CrossEncoderReranker(settings.reranker_model, threads)
+    return Searcher(kb, embedder, settings, reranker)
+
+
+class KnowledgeBaseRetriever(BaseRetriever):
+    """LangChain retriever over the knowledge base, bound to one user's access groups."""
+
+    searcher: Any
+    k: int = 5
+    groups: list[str] | None = None
+    mode: str = "hybrid"
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        hits = self.searcher.search(query, self.k, groups=self.groups, mode=self.mode)
+        return [Document(page_content=h.context or h.text, metadata=h.metadata(), id=h.chunk_id) for h in hits]

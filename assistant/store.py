@@ -458,9 +458,11 @@ class GenerationWriter(_Reader):
         self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return len(ids)
 
-    def update_groups(self, doc_id: int, groups: list[str]) -> None:
+    def update_labels(self, doc_id: int, groups: list[str], tags: list[str]) -> None:
+        """New access groups and tags for a document whose content did not change (no re-embedding)."""
         self.conn.execute(
-            "UPDATE documents SET groups = ?, updated_at = ? WHERE id = ?", (json.dumps(groups), now_iso(), doc_id)
+            "UPDATE documents SET groups = ?, tags = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(groups), json.dumps(tags), now_iso(), doc_id),
         )
         self.conn.execute("DELETE FROM doc_groups WHERE doc_id = ?", (doc_id,))
         self.conn.executemany("INSERT INTO doc_groups(doc_id, grp) VALUES (?, ?)", [(doc_id, g) for g in groups])

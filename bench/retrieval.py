@@ -68,7 +68,7 @@ def rank_of(gold: int, passage_ids: list[int]) -> int | None:
 def run_set(path: Path, embedder_name: str, max_q: int | None, grid: bool) -> list[dict]:
     from assistant.config import Settings
     from assistant.embeddings import load_embedder
-    from assistant.retrieval import Searcher, rrf_fuse
+    from assistant.retrieval import Searcher, convex_fuse, rrf_fuse
     from assistant.store import KnowledgeBase
     from ingest.pipeline import Ingestor
 
@@ -119,7 +119,7 @@ def run_set(path: Path, embedder_name: str, max_q: int | None, grid: bool) -> li
         def fused_ranks(wd: float, wk: float, rrf_k: int) -> list[int | None]:
             out = []
             for (d, g), (k, _) in zip(dense_r, kw_r, strict=True):
-                f = rrf_fuse(d, k, wd, wk, rrf_k)
+                f = convex_fuse(d, k, wd, wk) if rrf_k == 0 else rrf_fuse(d, k, wd, wk, rrf_k)
                 order = sorted(f, key=lambda c: (-f[c]["score"], c))
                 out.append(rank_of(g, [passage_of[c] for c in order]))
             return out
@@ -127,17 +127,36 @@ def run_set(path: Path, embedder_name: str, max_q: int | None, grid: bool) -> li
         q_ms = lambda xs: (statistics.median(xs) * 1000, sorted(xs)[int(0.95 * (len(xs) - 1))] * 1000)  # noqa: E731
         base = {"set": path.stem, "embedder": embedder_name, "passages": len(passages), "questions": len(questions)}
         chunks = kb.counts()["chunks"]
-        rows.append(base | {"method": "dense", **metrics(ranks_for(dense_r)), "p50_ms": q_ms(lat_d)[0],
-                            "p95_ms": q_ms(lat_d)[1]})
-        rows.append(base | {"method": "BM25 (Sudachi)", **metrics(ranks_for(kw_r)), "p50_ms": q_ms(lat_k)[0],
-                            "p95_ms": q_ms(lat_k)[1]})
-        rows.append(base | {"method": "hybrid (config)", **metrics(hybrid_ranks), "p50_ms": q_ms(lat_h)[0],
-                            "p95_ms": q_ms(lat_h)[1], "chunks": chunks, "ingest_s": ingest_s,
-                            "failed": report.counts["failed"]})
+        rows.append(
+            base
+            | {"method": "dense", **metrics(ranks_for(dense_r)), "p50_ms": q_ms(lat_d)[0], "p95_ms": q_ms(lat_d)[1]}
+        )
+        rows.append(
+            base
+            | {
+                "method": "BM25 (Sudachi)",
+                **metrics(ranks_for(kw_r)),
+                "p50_ms": q_ms(lat_k)[0],
+                "p95_ms": q_ms(lat_k)[1],
+            }
+        )
+        rows.append(
+            base
+            | {
+                "method": "hybrid (config)",
+                **metrics(hybrid_ranks),
+                "p50_ms": q_ms(lat_h)[0],
+                "p95_ms": q_ms(lat_h)[1],
+                "chunks": chunks,
+                "ingest_s": ingest_s,
+                "failed": report.counts["failed"],
+            }
+        )
         if grid:
-            for wd in (0.0, 0.1, 0.2, 0.3, 0.5, 1.0):
-                for rrf_k in (5, 20, 60):
-                    rows.append(base | {"method": f"grid wd={wd} wk=1 k={rrf_k}", **metrics(fused_ranks(wd, 1.0, rrf_k))})
+            for wd in (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5):
+                for rrf_k in (0, 5, 20, 60):  # 0 = convex (normalised-score) fusion
+                    name = "convex" if rrf_k == 0 else f"rrf k={rrf_k}"
+                    rows.append(base | {"method": f"grid {name} wd={wd} wk=1", **metrics(fused_ranks(wd, 1.0, rrf_k))})
         rows.append(base | {"method": "hybrid+rerank", "note": "n/a: no cross-encoder ships offline (rerank=false)"})
         rows.append(base | stock_recipe(passages, questions, embedder))
     return rows

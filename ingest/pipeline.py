@@ -190,6 +190,7 @@ class Ingestor:
         paths: list[Path],
         *,
         groups: list[str] | None = None,
+        tags: list[str] | None = None,
         prune: bool = False,
         dry_run: bool = False,
         passwords: list[str] | None = None,
@@ -197,14 +198,14 @@ class Ingestor:
         t0 = time.monotonic()
         files, outcomes = collect_files(paths, self.settings.ingest.extensions)
         if dry_run:
-            return self._plan(files, outcomes, paths, groups, prune, t0)
+            return self._plan(files, outcomes, paths, (groups, tags), prune, t0)
         with ingestion_lock(self.kb_dir):
-            report = self._run_locked(files, outcomes, paths, groups, prune, passwords or [])
+            report = self._run_locked(files, outcomes, paths, (groups, tags), prune, passwords or [])
         report.seconds = time.monotonic() - t0
         return report
 
     def _classify(
-        self, kb: KnowledgeBase, files: list[Path], groups: list[str] | None
+        self, kb: KnowledgeBase, files: list[Path], labels: tuple[list[str] | None, list[str] | None]
     ) -> tuple[
         list[tuple[Path, str, DocumentRecord | None]], list[tuple[DocumentRecord, list[str]]], list[FileOutcome]
     ]:
@@ -235,8 +236,11 @@ class Ingestor:
                 continue
             old = kb.document_by_source(str(f))
             if old is not None and old.content_hash == digest:
-                if groups is not None and sorted(set(groups)) != sorted(set(old.groups)):
-                    regroup.append((old, groups))
+                groups, tags = labels
+                new_groups = groups if groups is not None else old.groups
+                new_tags = tags if tags is not None else old.tags
+                if sorted(set(new_groups)) != sorted(set(old.groups)) or sorted(set(new_tags)) != sorted(set(old.tags)):
+                    regroup.append((old, (new_groups, new_tags)))
                 else:
                     outcomes.append(FileOutcome(str(f), "skipped", chunks=old.chunk_count, pages=old.pages))
                 continue
@@ -255,23 +259,23 @@ class Ingestor:
                 out.append(d)
         return out
 
-    def _plan(self, files, outcomes, roots, groups, prune, t0) -> IngestReport:  # noqa: ANN001
+    def _plan(self, files, outcomes, roots, labels, prune, t0) -> IngestReport:  # noqa: ANN001
         kb = KnowledgeBase.open(self.kb_dir)
         self._check_configured_model(kb)
-        to_parse, regroup, final = self._classify(kb, files, groups)
+        to_parse, regroup, final = self._classify(kb, files, labels)
         outcomes += final
         for f, _, old in to_parse:
             outcomes.append(FileOutcome(str(f), "replaced" if old else "ingested", "dry run"))
         for old, _ in regroup:
-            outcomes.append(FileOutcome(old.source, "updated", "dry run: groups"))
+            outcomes.append(FileOutcome(old.source, "updated", "dry run: groups/tags"))
         if prune:
             outcomes += [FileOutcome(d.source, "removed", "dry run: file is gone") for d in self._prunable(kb, roots)]
         return IngestReport(outcomes, kb.generation, dry_run=True, seconds=time.monotonic() - t0)
 
-    def _run_locked(self, files, outcomes, roots, groups, prune, passwords) -> IngestReport:  # noqa: ANN001
+    def _run_locked(self, files, outcomes, roots, labels, prune, passwords) -> IngestReport:  # noqa: ANN001
         kb = KnowledgeBase.open(self.kb_dir)
         self._check_configured_model(kb)
-        to_parse, regroup, final = self._classify(kb, files, groups)
+        to_parse, regroup, final = self._classify(kb, files, labels)
         outcomes = outcomes + final
         prunable = self._prunable(kb, roots) if prune else []
         self.progress.files_total(len(files) + len(outcomes) - len(final) + len(prunable))
@@ -289,11 +293,12 @@ class Ingestor:
         kb.close()
         writer = GenerationWriter(self.kb_dir, identity)
         try:
-            for old, new_groups in regroup:
-                writer.update_groups(old.id, new_groups)  # type: ignore[arg-type]
-                self._done(report, FileOutcome(old.source, "updated", "groups: " + ", ".join(new_groups)))
+            for old, (new_groups, new_tags) in regroup:
+                writer.update_labels(old.id, new_groups, new_tags)  # type: ignore[arg-type]
+                reason = "groups: " + ", ".join(new_groups) + ("; tags: " + ", ".join(new_tags) if new_tags else "")
+                self._done(report, FileOutcome(old.source, "updated", reason))
             if to_parse:
-                self._ingest_parsed(writer, to_parse, groups, passwords, report)
+                self._ingest_parsed(writer, to_parse, labels, passwords, report)
             for d in prunable:
                 writer.remove_document(d.id)  # type: ignore[arg-type]
                 self._done(report, FileOutcome(d.source, "removed", "file is gone", chunks=d.chunk_count))
@@ -308,7 +313,7 @@ class Ingestor:
         report.outcomes.append(outcome)
         self.progress.file_done(outcome)
 
-    def _ingest_parsed(self, writer, to_parse, groups, passwords, report) -> None:  # noqa: ANN001
+    def _ingest_parsed(self, writer, to_parse, labels, passwords, report) -> None:  # noqa: ANN001
         cfg = self.settings.ingest
         info = {f: (digest, old) for f, digest, old in to_parse}
         opts = LoadOptions(
@@ -335,12 +340,12 @@ class Ingestor:
                     reason += " (the previously ingested version is kept)"
                 self._done(report, FileOutcome(str(res.path), "failed", reason, seconds=res.seconds))
                 continue
-            outcome = self._store(writer, res.path, digest, old, res.document, groups, chunker, report)
+            outcome = self._store(writer, res.path, digest, old, res.document, labels, chunker, report)
             outcome.seconds = res.seconds + time.monotonic() - t
             self._done(report, outcome)
 
     def _store(
-        self, writer, path, digest, old, parsed: ParsedDocument, groups, chunker: Chunker, report
+        self, writer, path, digest, old, parsed: ParsedDocument, labels, chunker: Chunker, report
     ) -> FileOutcome:  # noqa: ANN001
         source = str(path)
         key = doc_key_for(source)
@@ -353,7 +358,9 @@ class Ingestor:
                 warnings=parsed.warnings,
             )
         vectors = self._vectors_for(writer, chunks, report)
+        groups, tags = labels
         doc_groups = groups if groups is not None else (old.groups if old else self.settings.ingest.default_groups)
+        doc_tags = tags if tags is not None else (old.tags if old else [])
         stat = path.stat()
         record = DocumentRecord(
             doc_key=key,
@@ -367,7 +374,7 @@ class Ingestor:
             pages=parsed.pages,
             paginated=parsed.paginated,
             groups=list(dict.fromkeys(doc_groups)),
-            tags=old.tags if old else [],
+            tags=list(dict.fromkeys(doc_tags)),
             metadata=parsed.metadata,
             warnings=parsed.warnings,
         )

@@ -87,6 +87,7 @@ def ingest(
     groups: Annotated[
         str | None, typer.Option("--groups", "-g", help="Comma-separated access groups for these documents.")
     ] = None,
+    tags: Annotated[str | None, typer.Option("--tags", "-t", help="Comma-separated tags for these documents.")] = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove documents under PATHS whose files are gone.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     password: Annotated[
@@ -103,7 +104,14 @@ def ingest(
     progress = _rich_progress(enabled=not as_json and not dry_run)
     ingestor = _ingestor(state, progress)
     with progress.bar:
-        report = ingestor.run(paths, groups=group_list, prune=prune, dry_run=dry_run, passwords=password or [])
+        report = ingestor.run(
+            paths,
+            groups=group_list,
+            tags=[t.strip() for t in tags.split(",") if t.strip()] if tags is not None else None,
+            prune=prune,
+            dry_run=dry_run,
+            passwords=password or [],
+        )
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError
@@ -50,9 +51,10 @@ def main(
 
 
 def register() -> None:
-    from assistant.cli import kb_commands
+    from assistant.cli import kb_commands, search_commands
 
     kb_commands.register(app)
+    search_commands.register(app)
 
 
 def run() -> None:
@@ -61,7 +63,7 @@ def run() -> None:
     try:
         app()
     except AssistantError as e:
-        err_console.print(f"[bold red]error:[/] {e}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted: the knowledge base is unchanged[/]")

@@ -1,0 +1,87 @@
+"""`assistant search`: ranked hits with file, page, scores and a snippet, as a given user sees them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from assistant.errors import AssistantError
+
+console = Console()
+
+
+def resolve_groups(settings, user: str | None) -> list[str] | None:  # noqa: ANN001
+    """Groups of a configured user; None (every document) when no user is given: the admin's own view."""
+    if user is None:
+        return None
+    try:
+        return settings.access.groups_of(user)
+    except KeyError:
+        known = ", ".join(sorted(settings.access.users)) or "none"
+        raise AssistantError(
+            f"unknown user '{user}' (configured users: {known}; see [access] in config.toml)"
+        ) from None
+
+
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="The question or keywords.")],
+    k: Annotated[int | None, typer.Option("--k", "-k", help="Number of hits (default: retrieval.k).")] = None,
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Search as this user (their groups only).")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid | dense | keyword")] = "hybrid",
+    doc: Annotated[list[str] | None, typer.Option("--doc", help="Only this document (id, path or name).")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Only documents with this tag.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Search the knowledge base (dense + keyword, fused) and print ranked hits with their sources."""
+    from assistant.embeddings import load_embedder
+    from assistant.retrieval import MODES, build_searcher
+    from assistant.store import KnowledgeBase
+
+    settings = ctx.obj.settings
+    if mode not in MODES:
+        raise AssistantError(f"--mode must be one of {', '.join(MODES)}")
+    groups = resolve_groups(settings, user)
+    kb = KnowledgeBase.open(settings.paths.kb_dir)
+    if not kb.exists:
+        raise AssistantError("the knowledge base is empty: run `assistant ingest PATH` first")
+    doc_ids = None
+    if doc:
+        doc_ids = []
+        for ref in doc:
+            found = kb.find_documents(ref)
+            if not found:
+                raise AssistantError(f"no document matches '{ref}'")
+            doc_ids += [d.id for d in found]
+    searcher = build_searcher(kb, load_embedder(settings.embedding), settings.retrieval, settings.embedding.threads)
+    hits = searcher.search(query, k, groups=groups, doc_ids=doc_ids, tags=tag, mode=mode)
+    if as_json:
+        rows = [h.metadata() | {"rank": i, "text": h.text} for i, h in enumerate(hits, start=1)]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    scope = f"user {user}: groups {', '.join(groups)}" if groups is not None else "all documents (no --user)"
+    table = Table(title=f"{len(hits)} hits for “{query}” — {scope}")
+    for col in ("#", "score", "file", "page", "section", "snippet"):
+        table.add_column(col, overflow="fold", justify="right" if col in ("#", "score") else "left")
+    for i, h in enumerate(hits, start=1):
+        snippet = h.text.replace("\n", " ")
+        table.add_row(
+            str(i),
+            f"{h.score:.4f}",
+            h.name,
+            h.pages or "-",
+            " > ".join(h.heading_path[-2:]),
+            snippet[:160] + ("…" if len(snippet) > 160 else ""),
+        )
+    console.print(table)
+    if not hits:
+        console.print("no hits" + (" (this user belongs to no group)" if groups == [] else ""))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(search)

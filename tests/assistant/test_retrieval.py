@@ -1,0 +1,101 @@
+"""Hybrid retrieval on the sample manuals: right chunk for ja/en questions, no access leaks, determinism."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.keywords import get_tokenizer
+from assistant.retrieval import KnowledgeBaseRetriever, Searcher, fit_to_budget
+from assistant.store import KnowledgeBase
+
+
+@pytest.fixture(scope="module")
+def sample_kb(tmp_path_factory, embedder):
+    """The sample manuals ingested once for the module (read-only in the tests)."""
+    from assistant.config import Settings
+    from conftest import SAMPLES
+    from ingest.pipeline import Ingestor
+
+    s = Settings()
+    s.paths.data_dir = tmp_path_factory.mktemp("kb")
+    Ingestor(s, lambda: embedder).run([SAMPLES], tags=["manual"])
+    return s, KnowledgeBase.open(s.paths.kb_dir)
+
+
+@pytest.fixture(scope="module")
+def searcher(sample_kb, embedder):
+    s, kb = sample_kb
+    return Searcher(kb, embedder, s.retrieval)
+
+
+@pytest.mark.parametrize(
+    ("query", "file", "section", "fact"),
+    [
+        ("日帰り出張の日当はいくらですか？", "expense-travel-policy.pdf", "第10条 日当", "2,000円"),
+        ("領収書の原本はいつ提出が必要ですか", "expense-travel-policy.pdf", "第3条 領収書", "3万円以上"),
+        ("プレス機の作動油はいつ交換しますか", "press-machine-safety-manual.pdf", "第6章 保守", "2,000運転時間"),
+        ("非常停止ボタンはどこにありますか", "press-machine-safety-manual.pdf", "2.1 非常停止ボタン", "3か所"),
+        ("在宅勤務手当はいくら支給されますか", "remote-work-faq.md", "在宅勤務手当はありますか?", "3,000円"),
+        ("How many wrong password attempts lock my account?", "it-helpdesk-guide.pdf", "2.2 Locked account", "5 wrong"),
+        ("What does VPN error 809 mean?", "it-helpdesk-guide.pdf", "3. Remote Access (VPN)", "error 809"),
+        ("How long are nightly backups kept?", "it-helpdesk-guide.pdf", "7. Backups and File Storage", "90 days"),
+        ("What time should I arrive on my first day?", "onboarding-handbook.docx", "Your First Day", "9:00"),
+    ],
+)
+def test_questions_find_the_right_chunk_with_file_and_page(searcher, query, file, section, fact):
+    hits = searcher.search(query, 3)
+    top = hits[0]
+    assert (top.name, top.heading_path[-1]) == (file, section), [(h.name, h.heading_path[-1]) for h in hits]
+    assert fact in top.text
+    if top.paginated:
+        assert top.page_start >= 1 and top.pages.startswith("p")
+    assert top.keyword_rank is not None and top.score > 0
+
+
+def test_japanese_keywords_are_words_not_characters(searcher):
+    assert get_tokenizer("B").tokens("経費精算システムで申請する") == ["経費", "精算", "システム", "申請", "為る"]
+
+    # "精算" (settlement) shares a character with "精密" (precision) but is another word: no match.
+    def indexed_text(chunk_id: int) -> str:  # what the keyword index saw: heading path + chunk text
+        row = searcher.kb.conn.execute("SELECT heading_path, text FROM chunks WHERE id=?", (chunk_id,)).fetchone()
+        return "".join(json.loads(row[0])) + row[1]
+
+    assert searcher.keyword("精密", 10) == []  # no chunk has the word, though many have the character 精
+    settle = [i for i, _ in searcher.keyword("精算", 50)]
+    assert settle and all("精算" in indexed_text(i) for i in settle)
+    assert not any("精算" in indexed_text(i) for i, _ in searcher.keyword("精度", 50))
+
+
+def test_scores_are_deterministic(sample_kb, embedder, searcher):
+    s, kb = sample_kb
+    q = "タクシーを利用できるのはどんな場合ですか"
+    first = [(h.chunk_id, round(h.score, 12)) for h in searcher.search(q, 5)]
+    again = [(h.chunk_id, round(h.score, 12)) for h in Searcher(kb, embedder, s.retrieval).search(q, 5)]
+    assert first == again
+
+
+def test_filters_by_document_and_tag(sample_kb, searcher):
+    _, kb = sample_kb
+    doc = kb.find_documents("it-helpdesk-guide.pdf")[0]
+    hits = searcher.search("申請", 5, doc_ids=[doc.id])
+    assert hits and {h.name for h in hits} == {"it-helpdesk-guide.pdf"}
+    assert searcher.search("password", 5, tags=["manual"])
+    assert searcher.search("password", 5, tags=["no-such-tag"]) == []
+
+
+def test_context_budget_and_langchain_retriever(searcher, embedder):
+    hits = searcher.search("出張の宿泊費の上限", 5)
+    fitted = fit_to_budget(hits, 150, embedder.count_tokens)
+    assert fitted and sum(embedder.count_tokens(h.context) for h in fitted) <= 150
+    docs = KnowledgeBaseRetriever(searcher=searcher, k=2).invoke("MFA lost phone")
+    assert len(docs) == 2 and docs[0].metadata["file"] == "it-helpdesk-guide.pdf"
+    assert docs[0].metadata["page"] >= 1 and docs[0].metadata["heading_path"]
+
+
+def test_neighbour_expansion_joins_adjacent_chunks_without_duplicates(searcher):
+    hit = searcher.search("What does VPN error 809 mean?", 1)[0]
+    assert hit.text in hit.context and len(hit.context) >= len(hit.text)
+    assert len(hit.covered_ids) >= 2
