@@ -13,6 +13,7 @@ SQLite + JSON, vectors are float32 blobs and FAISS's own file format.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -24,14 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import hashlib
-
 import faiss
 import numpy as np
 from filelock import FileLock, Timeout
 
 from assistant import vector_index
-
 from assistant.errors import EmbedderMismatch, KnowledgeBaseError, KnowledgeBaseLocked
 
 SCHEMA_VERSION = 1

@@ -21,7 +21,6 @@ from assistant.config import Settings
 from assistant.embeddings import BaseEmbedder
 from assistant.errors import EmbedderMismatch
 from assistant.keywords import get_tokenizer
-from assistant.vector_index import IndexSpec
 from assistant.store import (
     IDENTITY_KEYS,
     ChunkRecord,
@@ -30,6 +29,7 @@ from assistant.store import (
     KnowledgeBase,
     ingestion_lock,
 )
+from assistant.vector_index import IndexSpec
 from ingest.chunking import Chunk, Chunker, text_hash
 from ingest.document import ParsedDocument
 from ingest.isolation import parse_files

@@ -1,9 +1,6 @@
 """Hybrid retrieval on the sample manuals: right chunk for ja/en questions, no access leaks, determinism."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +12,9 @@ from assistant.store import KnowledgeBase
 @pytest.fixture(scope="module")
 def sample_kb(tmp_path_factory, embedder):
     """The sample manuals ingested once for the module (read-only in the tests)."""
-    from assistant.config import Settings
     from conftest import SAMPLES
+
+    from assistant.config import Settings
     from ingest.pipeline import Ingestor
 
     s = Settings()
