@@ -1,0 +1,59 @@
+"""Approximate index types: chosen by size or config, rebuilt from stored vectors, same answers."""
+
+import pytest
+
+from assistant.errors import ModelLoadError
+from assistant.rerank import CrossEncoderReranker
+from assistant.retrieval import Searcher
+from assistant.store import KnowledgeBase
+from assistant.vector_index import IndexSpec, desired_kind, kind_of
+
+
+def test_auto_switches_to_ivf_above_the_threshold():
+    spec = IndexSpec("auto", ann_threshold=1000)
+    assert desired_kind(spec, 999) == "flat" and desired_kind(spec, 1000) == "ivf"
+    assert desired_kind(IndexSpec("hnsw"), 10) == "hnsw"
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_forced_index_kind_answers_like_exact_search_and_survives_removal(make_ingestor, settings, samples_copy,
+                                                                          embedder, kind):
+    settings.retrieval.index_type = kind
+    make_ingestor().run([samples_copy])
+    kb = KnowledgeBase.open(settings.paths.kb_dir)
+    # IVF needs training data: below 1000 vectors it stays exact (there is nothing to cluster).
+    assert kind_of(kb.index) == (kind if kind == "hnsw" else "flat")
+    hit = Searcher(kb, embedder, settings.retrieval).search("How many wrong password attempts lock my account?", 1)[0]
+    assert hit.heading_path[-1] == "2.2 Locked account"
+    # Removing a document from HNSW (which cannot delete) rebuilds it from the stored vectors.
+    (samples_copy / "it-helpdesk-guide.pdf").unlink()
+    make_ingestor().run([samples_copy], prune=True)
+    kb = KnowledgeBase.open(settings.paths.kb_dir)
+    assert kb.verify() == []
+    assert all(h.name != "it-helpdesk-guide.pdf" for h in Searcher(kb, embedder, settings.retrieval).search("VPN", 5))
+
+
+def test_reranker_needs_a_local_model_folder(tmp_path):
+    with pytest.raises(ModelLoadError, match="not a local folder"):
+        CrossEncoderReranker(str(tmp_path / "missing"))
+    with pytest.raises(ModelLoadError, match="cannot load the cross-encoder"):
+        CrossEncoderReranker(str(tmp_path))
+
+
+def test_ivf_built_from_stored_vectors_finds_what_exact_search_finds():
+    import numpy as np
+
+    from assistant.vector_index import build, search_params
+
+    rng = np.random.default_rng(1)
+    vecs = rng.standard_normal((3000, 64)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    ids = np.arange(10, 3010, dtype=np.int64)
+    spec = IndexSpec("ivf", ivf_nprobe=16)
+    ivf, flat = build("ivf", 64, ids, vecs, spec), build("flat", 64, ids, vecs, spec)
+    assert kind_of(ivf) == "ivf" and kind_of(flat) == "flat"
+    queries = vecs[:50] + 0.05 * rng.standard_normal((50, 64)).astype(np.float32)
+    _, top_ivf = ivf.search(queries, 1, params=search_params(ivf, spec, None))
+    _, top_flat = flat.search(queries, 1)
+    assert (top_ivf[:, 0] == top_flat[:, 0]).mean() >= 0.95
+    assert (top_flat[:, 0] == ids[:50]).all()
