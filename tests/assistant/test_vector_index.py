@@ -16,8 +16,9 @@ def test_auto_switches_to_ivf_above_the_threshold():
 
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf"])
-def test_forced_index_kind_answers_like_exact_search_and_survives_removal(make_ingestor, settings, samples_copy,
-                                                                          embedder, kind):
+def test_forced_index_kind_answers_like_exact_search_and_survives_removal(
+    make_ingestor, settings, samples_copy, embedder, kind
+):
     settings.retrieval.index_type = kind
     make_ingestor().run([samples_copy])
     kb = KnowledgeBase.open(settings.paths.kb_dir)
