@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/scale.py [--sizes 10000 100000 1000000] [--queries 200]
 
-Synthetic unit vectors (of the configured embedder's dimension) and 40-word texts drawn from a Zipf vocabulary are written through the
+Synthetic unit vectors (of the configured embedder's size) and 40-word Zipf texts are written through the
 real store (GenerationWriter: SQLite, FTS5 keyword index, FAISS; `index_type = auto` switches to IVF at
 `retrieval.ann_threshold`), then searched through the real Searcher. The query vector is given
 precomputed, so the figures are the search itself; the embedding of a query (model-dependent, independent

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pdf_factory as pf
+
 from assistant.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
