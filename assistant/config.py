@@ -96,13 +96,16 @@ class RetrievalSettings(_Section):
     dense_weight_ja: float = Field(0.3, ge=0)
     keyword_weight_ja: float = Field(1.0, ge=0)
     sudachi_mode: Literal["A", "B", "C"] = "B"
-    keyword_max_df: int = Field(
-        20_000, ge=100, description="Query words found in more chunks than this are left out of BM25 (speed)."
+    keyword_max_postings: int = Field(
+        10_000,
+        ge=100,
+        description="BM25 scores at most about this many (word, chunk) postings per query: the most common "
+        "query words are left out beyond it, which bounds keyword latency at any index size.",
     )
     neighbours: int = Field(1, ge=0, le=5, description="Adjacent chunks added around each hit as context.")
     context_tokens: int = Field(1500, ge=64, description="Token budget of the context handed to the model.")
     index_type: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
-    ann_threshold: int = Field(200_000, ge=1000, description="'auto' switches from exact to IVF above this.")
+    ann_threshold: int = Field(50_000, ge=1000, description="'auto' switches from exact to IVF above this.")
     ivf_nprobe: int = Field(32, ge=1)
     hnsw_m: int = Field(32, ge=4)
     hnsw_ef_search: int = Field(64, ge=8)

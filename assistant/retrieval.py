@@ -235,8 +235,8 @@ class Searcher:
         return [(int(r[0]), -float(r[1])) for r in rows]
 
     def _selective_terms(self, terms: list[str]) -> list[str]:
-        """Query terms present in the index, without those in so many chunks that they barely move BM25
-        (idf near zero) yet make SQLite score most of the index: at 1M chunks one such term costs seconds."""
+        """Query terms present in the index, leaving out those in so many chunks that they barely move BM25
+        (low idf) yet make SQLite score a large part of the index: at 1M chunks one such word costs seconds."""
         if not terms:
             return []
         if self._vocab_ready is False:
@@ -246,11 +246,17 @@ class Searcher:
             self._vocab_ready = True
         marks = ",".join("?" * len(terms))
         df = dict(self.kb.conn.execute(f"SELECT term, doc FROM temp.chunk_vocab WHERE term IN ({marks})", terms))
-        present = [t for t in terms if t in df]
-        selective = [t for t in present if df[t] <= self.settings.keyword_max_df]
-        if not selective and present:
-            selective = [min(present, key=lambda t: df[t])]  # all common: keep the rarest
-        return selective
+        # Rarest words first, while the postings SQLite must score stay within budget; the rarest word
+        # is always kept. Words left out are the most common ones, whose idf is the lowest.
+        present = sorted((t for t in terms if t in df), key=lambda t: (df[t], t))
+        chosen: list[str] = []
+        postings = 0
+        for t in present:
+            if chosen and postings + df[t] > self.settings.keyword_max_postings:
+                break
+            chosen.append(t)
+            postings += df[t]
+        return chosen
 
     # --- search --------------------------------------------------------------------------------------
     def weights(self, query: str) -> tuple[float, float]:

@@ -16,7 +16,7 @@ import numpy as np
 @dataclass(frozen=True)
 class IndexSpec:
     type: str = "auto"  # auto | flat | ivf | hnsw
-    ann_threshold: int = 200_000
+    ann_threshold: int = 50_000
     hnsw_m: int = 32
     ivf_nprobe: int = 32
     hnsw_ef_search: int = 64
