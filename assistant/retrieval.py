@@ -159,7 +159,6 @@ class Searcher:
         self.spec = vector_index.IndexSpec(
             settings.index_type, settings.ann_threshold, settings.hnsw_m, settings.ivf_nprobe, settings.hnsw_ef_search
         )
-        self._vocab_ready = False
         self._scope_cache: dict[Scope, tuple[frozenset[int], faiss.IDSelector | None, np.ndarray]] = {}
 
     # --- scope ---------------------------------------------------------------------------------------
@@ -239,20 +238,16 @@ class Searcher:
         (low idf) yet make SQLite score a large part of the index: at 1M chunks one such word costs seconds."""
         if not terms:
             return []
-        if self._vocab_ready is False:
-            self.kb.conn.execute(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_vocab USING fts5vocab(main, 'chunk_fts', 'row')"
-            )
-            self._vocab_ready = True
         marks = ",".join("?" * len(terms))
-        df = dict(self.kb.conn.execute(f"SELECT term, doc FROM temp.chunk_vocab WHERE term IN ({marks})", terms))
-        # Rarest words first, while the postings SQLite must score stay within budget; the rarest word
-        # is always kept. Words left out are the most common ones, whose idf is the lowest.
+        df = dict(self.kb.conn.execute(f"SELECT term, df FROM keyword_df WHERE term IN ({marks})", terms))
+        # Rarest words first, while the postings SQLite must score stay within budget. Words left out
+        # are the most common ones, whose idf is the lowest.
+        # A word in more chunks than the whole budget is never used: it does not discriminate.
         present = sorted((t for t in terms if t in df), key=lambda t: (df[t], t))
         chosen: list[str] = []
         postings = 0
         for t in present:
-            if chosen and postings + df[t] > self.settings.keyword_max_postings:
+            if postings + df[t] > self.settings.keyword_max_postings:
                 break
             chosen.append(t)
             postings += df[t]

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -82,6 +83,9 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
 -- Keyword index (BM25 via SQLite FTS5), rowid = chunks.id. `terms` holds the words produced by
 -- assistant.keywords (Japanese split by Sudachi), space-separated; `acl` and `doc` hold filter tokens.
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(terms, acl, doc, tokenize = 'unicode61 remove_diacritics 0');
+-- Chunks containing each keyword: FTS5 can only count them by reading a word's whole posting list,
+-- which at 1M chunks costs more than the search itself.
+CREATE TABLE IF NOT EXISTS keyword_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at TEXT NOT NULL,
@@ -450,11 +454,24 @@ class GenerationWriter(_Reader):
                 self._rebuild = True  # HNSW cannot delete: rebuilt from the stored vectors at commit
             else:
                 self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+            terms = self.conn.execute(
+                "SELECT terms FROM chunk_fts WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)", (doc_id,)
+            ).fetchall()
+            self._count_terms([r[0] for r in terms], -1)
             self.conn.execute(
                 "DELETE FROM chunk_fts WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)", (doc_id,)
             )
         self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return len(ids)
+
+    def _count_terms(self, keyword_texts: list[str], sign: int) -> None:
+        counts = Counter(t for text in keyword_texts for t in set(text.split()))
+        self.conn.executemany(
+            "INSERT INTO keyword_df(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+            [(t, sign * n) for t, n in counts.items()],
+        )
+        if sign < 0:
+            self.conn.execute("DELETE FROM keyword_df WHERE df <= 0")
 
     def update_labels(self, doc_id: int, groups: list[str], tags: list[str]) -> None:
         """New access groups and tags for a document whose content did not change (no re-embedding)."""
@@ -531,6 +548,7 @@ class GenerationWriter(_Reader):
             "INSERT INTO chunk_fts(rowid, terms, acl, doc) VALUES (?, ?, ?, ?)",
             [(i, ch.keywords, acl, doc_token(doc_id)) for i, ch in zip(ids, chunks, strict=True)],
         )
+        self._count_terms([ch.keywords for ch in chunks], +1)
         if ids:
             self.index.add_with_ids(np.vstack(vecs).astype(np.float32), np.asarray(ids, dtype=np.int64))
         return doc_id
