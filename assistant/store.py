@@ -321,6 +321,12 @@ class KnowledgeBase(_Reader):
         n_fts = self.conn.execute("SELECT COUNT(*) FROM chunk_fts").fetchone()[0]
         if n_fts != n_chunks:
             problems.append(f"keyword index holds {n_fts} chunks but the database {n_chunks}")
+        rows = self.conn.execute("SELECT terms FROM chunk_fts")
+        recount = Counter(t for (terms,) in rows for t in set(terms.split()))
+        stored = dict(self.conn.execute("SELECT term, df FROM keyword_df"))
+        if stored != dict(recount):
+            wrong = sum(1 for t in set(stored) | set(recount) if stored.get(t) != recount.get(t))
+            problems.append(f"keyword document frequencies wrong for {wrong} words")
         missing = self.conn.execute(
             "SELECT COUNT(*) FROM chunks c LEFT JOIN vectors v ON v.text_hash = c.text_hash WHERE v.text_hash IS NULL"
         ).fetchone()[0]
