@@ -104,6 +104,9 @@ class RetrievalSettings(_Section):
     )
     neighbours: int = Field(1, ge=0, le=5, description="Adjacent chunks added around each hit as context.")
     context_tokens: int = Field(1500, ge=64, description="Token budget of the context handed to the model.")
+    search_threads: int = Field(
+        1, ge=1, description="FAISS threads per query; one query on a busy 2-core machine is fastest on 1."
+    )
     index_type: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
     ann_threshold: int = Field(50_000, ge=1000, description="'auto' switches from exact to IVF above this.")
     ivf_nprobe: int = Field(32, ge=1)

@@ -151,6 +151,7 @@ class Searcher:
         tokenizer: KeywordTokenizer | None = None,
     ):
         kb.check_embedder(embedder.identity)
+        faiss.omp_set_num_threads(settings.search_threads)
         self.kb = kb
         self.embedder = embedder
         self.settings = settings
