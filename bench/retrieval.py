@@ -188,7 +188,9 @@ def stock_recipe(passages: list[str], questions: list[tuple[str, int]], embedder
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="*", type=Path)
-    ap.add_argument("--embedder", action="append", choices=sorted(EMBEDDERS), help="repeatable; default minilm")
+    ap.add_argument(
+        "--embedder", action="append", choices=sorted(EMBEDDERS), help="repeatable; default: the configured one"
+    )
     ap.add_argument("--max-questions", type=int, default=None)
     ap.add_argument("--grid", action="store_true", help="sweep fusion weights on cached rankings")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
@@ -201,7 +203,10 @@ def main() -> int:
     rows = []
     print("| set | embedder | method | R@1 | R@5 | R@10 | MRR@10 | p50 ms | p95 ms |")
     print("|---|---|---|---|---|---|---|---|---|", flush=True)
-    for emb in args.embedder or ["minilm"]:
+    from assistant.config import Settings
+
+    configured = next(k for k, (backend, _) in EMBEDDERS.items() if backend == Settings().embedding.backend)
+    for emb in args.embedder or [configured]:
         for f in files:
             new = run_set(f, emb, args.max_questions, args.grid, not args.no_stock)
             print_rows(new)
