@@ -93,7 +93,7 @@ class RetrievalSettings(_Section):
     # Sudachi BM25 is the stronger ranker on Japanese, so keywords lead there.
     dense_weight_en: float = Field(0.7, ge=0)
     keyword_weight_en: float = Field(1.0, ge=0)
-    dense_weight_ja: float = Field(0.3, ge=0)
+    dense_weight_ja: float = Field(0.2, ge=0)
     keyword_weight_ja: float = Field(1.0, ge=0)
     sudachi_mode: Literal["A", "B", "C"] = "B"
     keyword_max_postings: int = Field(
