@@ -409,7 +409,12 @@ class GenerationWriter(_Reader):
             src = sqlite3.connect(f"file:{gens / self.base_generation / DB_NAME}?mode=ro", uri=True)
             src.backup(self.conn)
             src.close()
-            check_identity(self.embedder_identity, identity)
+            try:
+                check_identity(self.embedder_identity, identity)
+            except EmbedderMismatch:
+                self.conn.close()
+                shutil.rmtree(self.gen_dir, ignore_errors=True)
+                raise
         self.conn.executescript(SCHEMA)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA synchronous = FULL")
