@@ -65,7 +65,9 @@ def rank_of(gold: int, passage_ids: list[int]) -> int | None:
     return None
 
 
-def run_set(path: Path, embedder_name: str, max_q: int | None, grid: bool, stock: bool = True) -> list[dict]:
+def run_set(
+    path: Path, embedder_name: str, max_q: int | None, grid: bool, stock: bool = True, sudachi_mode: str | None = None
+) -> list[dict]:
     from assistant.config import Settings
     from assistant.embeddings import load_embedder
     from assistant.retrieval import Searcher, convex_fuse, rrf_fuse
@@ -79,6 +81,8 @@ def run_set(path: Path, embedder_name: str, max_q: int | None, grid: bool, stock
     s = Settings()
     s.embedding.backend, s.embedding.model = EMBEDDERS[embedder_name]
     s.retrieval.neighbours = 0
+    if sudachi_mode:
+        s.retrieval.sudachi_mode = sudachi_mode
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
@@ -195,6 +199,7 @@ def main() -> int:
     ap.add_argument("--grid", action="store_true", help="sweep fusion weights on cached rankings")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
     ap.add_argument("--no-stock", action="store_true", help="skip the stock LangChain recipe")
+    ap.add_argument("--sudachi-mode", choices=["A", "B", "C"], help="override retrieval.sudachi_mode")
     args = ap.parse_args()
     files = args.files or [f for f in DEFAULT_SETS if f.is_file()]
     if not files:
@@ -208,7 +213,7 @@ def main() -> int:
     configured = next(k for k, (backend, _) in EMBEDDERS.items() if backend == Settings().embedding.backend)
     for emb in args.embedder or [configured]:
         for f in files:
-            new = run_set(f, emb, args.max_questions, args.grid, not args.no_stock)
+            new = run_set(f, emb, args.max_questions, args.grid, not args.no_stock, args.sudachi_mode)
             print_rows(new)
             rows += new
     for r in rows:
