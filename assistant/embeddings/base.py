@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from abc import abstractmethod
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.config import EmbeddingSettings
-from assistant.errors import ModelLoadError
+from assistant.models import package_root
 
 
 def resolve_model_ref(ref: str) -> Path | str:
@@ -20,11 +19,7 @@ def resolve_model_ref(ref: str) -> Path | str:
     system, never a hard-coded site-packages path); an existing path is used as is.
     """
     if ref.startswith("pkg:"):
-        pkg = ref[4:]
-        spec = importlib.util.find_spec(pkg)
-        if spec is None or not spec.submodule_search_locations:
-            raise ModelLoadError(f"model package '{pkg}' is not installed (configured as embedding.model = '{ref}')")
-        root = Path(next(iter(spec.submodule_search_locations)))
+        root = package_root(ref[4:], "embedding.model")
         for cand in (root / "model", root):
             if (cand / "config.json").is_file() or (cand / "modules.json").is_file():
                 return cand

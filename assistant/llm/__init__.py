@@ -1,0 +1,17 @@
+"""Chat model runtimes behind one small interface; each backend is imported only when configured."""
+
+from __future__ import annotations
+
+from assistant.config import GenerationSettings
+from assistant.llm.base import ChatMessage, ChatModel, GenerationParams
+
+
+def load_chat_model(settings: GenerationSettings) -> ChatModel:
+    if settings.backend == "llamacpp":
+        from assistant.llm.llamacpp import LlamaCppChatModel
+
+        return LlamaCppChatModel(settings)
+    raise ValueError(f"unknown generation backend {settings.backend!r}")  # pydantic already restricts this
+
+
+__all__ = ["ChatMessage", "ChatModel", "GenerationParams", "load_chat_model"]

@@ -1,0 +1,39 @@
+"""The chat-generation interface: streamed text for a list of messages, plus token counting with the
+model's own tokenizer (so prompts are fitted to the real context window, not an estimate)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    max_tokens: int = 512
+    temperature: float = 0.1
+    stop: tuple[str, ...] = field(default_factory=tuple)
+
+
+class ChatModel(ABC):
+    """Loaded once per process by a factory and shared; implementations serialise access themselves."""
+
+    name: str = ""
+    context_window: int = 0
+
+    @abstractmethod
+    def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
+        """Yield the answer as it is generated, piece by piece."""
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int: ...
+
+    def generate(self, messages: list[ChatMessage], params: GenerationParams) -> str:
+        return "".join(self.stream(messages, params))
