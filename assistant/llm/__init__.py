@@ -11,6 +11,10 @@ def load_chat_model(settings: GenerationSettings) -> ChatModel:
         from assistant.llm.llamacpp import LlamaCppChatModel
 
         return LlamaCppChatModel(settings)
+    if settings.backend == "openai":
+        from assistant.llm.openai_compat import OpenAICompatChatModel
+
+        return OpenAICompatChatModel(settings)
     raise ValueError(f"unknown generation backend {settings.backend!r}")  # pydantic already restricts this
 
 
