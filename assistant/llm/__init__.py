@@ -11,6 +11,10 @@ def load_chat_model(settings: GenerationSettings) -> ChatModel:
         from assistant.llm.llamacpp import LlamaCppChatModel
 
         return LlamaCppChatModel(settings)
+    if settings.backend == "transformers":
+        from assistant.llm.transformers_4bit import Transformers4BitChatModel
+
+        return Transformers4BitChatModel(settings)
     if settings.backend == "openai":
         from assistant.llm.openai_compat import OpenAICompatChatModel
 

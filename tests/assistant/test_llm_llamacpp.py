@@ -60,3 +60,12 @@ def test_missing_model_file_is_a_clear_error(tmp_path):
         resolve_gguf(str(tmp_path))
     with pytest.raises(ModelLoadError, match="'not_a_model_pkg' is not installed"):
         resolve_gguf("pkg:not_a_model_pkg")
+
+
+def test_gpu_backend_refuses_clearly_without_cuda(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ModelLoadError, match="needs a CUDA GPU"):
+        load_chat_model(GenerationSettings(backend="transformers", model=str(tmp_path)))

@@ -1,0 +1,82 @@
+"""transformers + bitsandbytes 4-bit (NF4) backend for machines with a CUDA GPU.
+
+On the CPU bitsandbytes NF4 was slower and answered worse than llama.cpp in a trial (../shared/MODELS.md),
+so this backend refuses to start without CUDA instead of silently running a slow path.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+from assistant.config import GenerationSettings
+from assistant.errors import ModelLoadError
+from assistant.llm.base import ChatMessage, ChatModel, GenerationParams
+
+
+def require_cuda() -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ModelLoadError(
+            "generation.backend = 'transformers' loads the model in 4-bit (NF4) with bitsandbytes, which needs a "
+            "CUDA GPU, and none was found. On a CPU machine use backend = 'llamacpp' with a GGUF file."
+        )
+
+
+class Transformers4BitChatModel(ChatModel):
+    def __init__(self, settings: GenerationSettings):
+        require_cuda()
+        try:
+            import bitsandbytes  # noqa: F401 - imported to fail early with a clear message
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
+        except ImportError as e:
+            raise ModelLoadError(
+                f"the transformers backend needs bitsandbytes and accelerate: pip install -e '.[gpu]' ({e})"
+            ) from e
+        path = settings.model
+        quant = BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_compute_dtype=torch.bfloat16,
+            bnb_4bit_use_double_quant=True,
+        )
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            self.model = AutoModelForCausalLM.from_pretrained(
+                path, quantization_config=quant, device_map="cuda", local_files_only=True
+            )
+        except OSError as e:
+            raise ModelLoadError(f"generation.model = '{path}': not a local model folder ({e})") from e
+        self.name = str(path)
+        self.context_window = min(settings.context_window, getattr(self.model.config, "max_position_embeddings", 4096))
+        self.lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
+        from transformers import TextIteratorStreamer
+
+        inputs = self.tokenizer.apply_chat_template(
+            [{"role": m.role, "content": m.content} for m in messages],
+            add_generation_prompt=True,
+            return_tensors="pt",
+            return_dict=True,
+        ).to(self.model.device)
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        kwargs = dict(
+            **inputs,
+            streamer=streamer,
+            max_new_tokens=params.max_tokens,
+            do_sample=params.temperature > 0,
+            temperature=params.temperature if params.temperature > 0 else None,
+            stop_strings=list(params.stop) or None,
+            tokenizer=self.tokenizer,
+        )
+        with self.lock:
+            worker = threading.Thread(target=self.model.generate, kwargs=kwargs, daemon=True)
+            worker.start()
+            yield from streamer
+            worker.join()
