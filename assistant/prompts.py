@@ -1,0 +1,42 @@
+"""Prompt files from prompts/: loaded by task and language, filled strictly (a missing value is an error)."""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.errors import AssistantError
+from assistant.keywords import contains_japanese
+
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+LANGUAGES = ("en", "ja")
+
+
+def language_of(text: str) -> str:
+    """The answer language follows the question: any Japanese script makes it Japanese."""
+    return "ja" if contains_japanese(text) else "en"
+
+
+@lru_cache(maxsize=32)
+def load_prompt(task: str, lang: str, directory: Path = PROMPTS_DIR) -> str:
+    if lang not in LANGUAGES:
+        raise AssistantError(f"no prompts for language '{lang}' (have: {', '.join(LANGUAGES)})")
+    path = directory / f"{task}.{lang}.md"
+    if not path.is_file():
+        raise AssistantError(f"prompt file missing: {path}")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def render(task: str, lang: str, **values: str) -> str:
+    template = load_prompt(task, lang)
+    needed = placeholders(template)
+    if missing := needed - values.keys():
+        raise AssistantError(f"prompt {task}.{lang} needs {', '.join(sorted(missing))}")
+    if extra := values.keys() - needed:
+        raise AssistantError(f"prompt {task}.{lang} has no placeholder for {', '.join(sorted(extra))}")
+    return template.format(**values)
