@@ -28,6 +28,7 @@ class _Section(BaseModel):
 class PathsSettings(_Section):
     data_dir: Path = Field(Path("data"), description="Knowledge base, logs and state live under here.")
     samples_dir: Path = Field(Path("samples/manuals"), description="Bundled demo manuals.")
+    prompts_dir: Path = Field(Path("prompts"), description="Prompt files (<task>.<lang>.md).")
 
     @property
     def kb_dir(self) -> Path:
@@ -162,7 +163,7 @@ class Settings(_Section):
 
     def resolve_paths(self, base: Path) -> Settings:
         """Make relative paths relative to the config file's folder, not the current directory."""
-        for name in ("data_dir", "samples_dir"):
+        for name in ("data_dir", "samples_dir", "prompts_dir"):
             p = getattr(self.paths, name)
             if not p.is_absolute():
                 setattr(self.paths, name, (base / p).resolve())

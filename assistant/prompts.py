@@ -9,6 +9,7 @@ from pathlib import Path
 from assistant.errors import AssistantError
 from assistant.keywords import contains_japanese
 
+# The bundled prompts; a deployment points settings.paths.prompts_dir elsewhere to customise them.
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 LANGUAGES = ("en", "ja")
 
@@ -32,8 +33,9 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def render(task: str, lang: str, **values: str) -> str:
-    template = load_prompt(task, lang)
+def render(task: str, lang: str, directory: Path = PROMPTS_DIR, **values: str) -> str:
+    """Fill a prompt; `directory` is settings.paths.prompts_dir (the bundled folder by default)."""
+    template = load_prompt(task, lang, directory)
     needed = placeholders(template)
     if missing := needed - values.keys():
         raise AssistantError(f"prompt {task}.{lang} needs {', '.join(sorted(missing))}")
