@@ -131,30 +131,17 @@ def run_set(
         q_ms = lambda xs: (statistics.median(xs) * 1000, sorted(xs)[int(0.95 * (len(xs) - 1))] * 1000)  # noqa: E731
         base = {"set": path.stem, "embedder": embedder_name, "passages": len(passages), "questions": len(questions)}
         chunks = kb.counts()["chunks"]
+
+        def row(method: str, ranks: list[int | None], lat: list[float], **extra) -> dict:  # noqa: ANN003
+            p50, p95 = q_ms(lat)
+            return base | {"method": method, **metrics(ranks), "p50_ms": p50, "p95_ms": p95, **extra}
+
+        rows.append(row("dense", ranks_for(dense_r), lat_d))
+        rows.append(row("BM25 (Sudachi)", ranks_for(kw_r), lat_k))
         rows.append(
-            base
-            | {"method": "dense", **metrics(ranks_for(dense_r)), "p50_ms": q_ms(lat_d)[0], "p95_ms": q_ms(lat_d)[1]}
-        )
-        rows.append(
-            base
-            | {
-                "method": "BM25 (Sudachi)",
-                **metrics(ranks_for(kw_r)),
-                "p50_ms": q_ms(lat_k)[0],
-                "p95_ms": q_ms(lat_k)[1],
-            }
-        )
-        rows.append(
-            base
-            | {
-                "method": "hybrid (config)",
-                **metrics(hybrid_ranks),
-                "p50_ms": q_ms(lat_h)[0],
-                "p95_ms": q_ms(lat_h)[1],
-                "chunks": chunks,
-                "ingest_s": ingest_s,
-                "failed": report.counts["failed"],
-            }
+            row(
+                "hybrid (config)", hybrid_ranks, lat_h, chunks=chunks, ingest_s=ingest_s, failed=report.counts["failed"]
+            )
         )
         if grid:
             for wd in (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5):

@@ -195,6 +195,22 @@ def _size(n: int) -> str:
     return str(n)
 
 
+# Document fields shown by `docs list --json` and `docs show`.
+DOC_FIELDS = (
+    "id",
+    "name",
+    "source",
+    "format",
+    "title",
+    "pages",
+    "chunk_count",
+    "groups",
+    "tags",
+    "content_hash",
+    "ingested_at",
+    "updated_at",
+)
+
 docs_app = typer.Typer(help="List, show and remove ingested documents.", no_args_is_help=True)
 
 
@@ -204,25 +220,7 @@ def docs_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json"
     kb = KnowledgeBase.open(ctx.obj.settings.paths.kb_dir)
     docs = kb.documents()
     if as_json:
-        rows = [
-            {
-                k: getattr(d, k)
-                for k in (
-                    "id",
-                    "name",
-                    "source",
-                    "format",
-                    "title",
-                    "pages",
-                    "chunk_count",
-                    "groups",
-                    "warnings",
-                    "ingested_at",
-                    "updated_at",
-                )
-            }
-            for d in docs
-        ]
+        rows = [{k: getattr(d, k) for k in DOC_FIELDS} | {"warnings": d.warnings} for d in docs]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"{len(docs)} documents")
@@ -273,18 +271,7 @@ def docs_show(
     table = Table(title=d.name, show_header=False)
     table.add_column("", style="bold")
     table.add_column("", overflow="fold")
-    for k in (
-        "id",
-        "source",
-        "format",
-        "title",
-        "pages",
-        "chunk_count",
-        "groups",
-        "content_hash",
-        "ingested_at",
-        "updated_at",
-    ):
+    for k in DOC_FIELDS:
         v = getattr(d, k)
         table.add_row(k, ", ".join(v) if isinstance(v, list) else str(v))
     table.add_row("warnings", "\n".join(d.warnings) or "-")
