@@ -98,6 +98,9 @@ class GenerationSettings(_Section):
     max_tokens: int = Field(512, ge=1)
     temperature: float = Field(0.1, ge=0, le=2)
     stop: list[str] = []
+    queue_timeout_s: float = Field(
+        60.0, gt=0, description="How long a request waits for the model while others are answered, then 'busy'."
+    )
     server_url: str = Field("", description="backend 'openai': base URL of the server, e.g. http://host:8000/v1")
     api_key: str = ""
     request_timeout_s: float = Field(120.0, gt=0)

@@ -27,3 +27,7 @@ class ModelLoadError(AssistantError):
 
 class DocumentError(AssistantError):
     """One input file cannot be ingested; the message is the reason shown in the summary."""
+
+
+class ModelBusy(AssistantError):
+    """Every model slot stayed busy for longer than the configured wait."""

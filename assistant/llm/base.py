@@ -3,10 +3,14 @@ model's own tokenizer (so prompts are fitted to the real context window, not an 
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
+
+from assistant.errors import ModelBusy
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,19 @@ class ChatModel(ABC):
 
     name: str = ""
     context_window: int = 0
+
+    @staticmethod
+    @contextmanager
+    def turn(lock: threading.Lock, wait_s: float) -> Iterator[None]:
+        """Hold the model for one request; past `wait_s` in the queue the caller gets a clear 'busy'."""
+        if not lock.acquire(timeout=wait_s):
+            raise ModelBusy(
+                f"the assistant is busy answering other questions (waited {wait_s:.0f} s); please try again shortly"
+            )
+        try:
+            yield
+        finally:
+            lock.release()
 
     @abstractmethod
     def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:

@@ -42,12 +42,13 @@ class LlamaCppChatModel(ChatModel):
         self.context_window = self.llm.n_ctx()
         # One llama.cpp context serves one request at a time; callers queue on this lock.
         self.lock = threading.Lock()
+        self.queue_timeout_s = settings.queue_timeout_s
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
-        with self.lock:
+        with self.turn(self.lock, self.queue_timeout_s):
             chunks = self.llm.create_chat_completion(
                 messages=[{"role": m.role, "content": m.content} for m in messages],
                 max_tokens=params.max_tokens,

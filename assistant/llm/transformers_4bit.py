@@ -52,6 +52,7 @@ class Transformers4BitChatModel(ChatModel):
         self.name = str(path)
         self.context_window = min(settings.context_window, getattr(self.model.config, "max_position_embeddings", 4096))
         self.lock = threading.Lock()
+        self.queue_timeout_s = settings.queue_timeout_s
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
@@ -75,7 +76,7 @@ class Transformers4BitChatModel(ChatModel):
             stop_strings=list(params.stop) or None,
             tokenizer=self.tokenizer,
         )
-        with self.lock:
+        with self.turn(self.lock, self.queue_timeout_s):
             worker = threading.Thread(target=self.model.generate, kwargs=kwargs, daemon=True)
             worker.start()
             yield from streamer

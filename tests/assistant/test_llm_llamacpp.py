@@ -69,3 +69,16 @@ def test_gpu_backend_refuses_clearly_without_cuda(tmp_path):
         pytest.skip("this machine has a GPU")
     with pytest.raises(ModelLoadError, match="needs a CUDA GPU"):
         load_chat_model(GenerationSettings(backend="transformers", model=str(tmp_path)))
+
+
+def test_a_request_waiting_too_long_gets_a_clear_busy_message():
+    from assistant.errors import ModelBusy
+
+    m = load_chat_model(GenerationSettings(queue_timeout_s=0.2))
+    params = GenerationParams(max_tokens=200, temperature=0)
+    first = m.stream([ChatMessage("user", "Write a long story about a factory.")], params)
+    next(first)  # the first request now holds the model
+    with pytest.raises(ModelBusy, match="busy answering other questions"):
+        next(m.stream([ChatMessage("user", "Hello?")], params))
+    first.close()  # the first request ends (client gone): the model is free again
+    assert m.generate([ChatMessage("user", "Say yes.")], GenerationParams(max_tokens=4, temperature=0))
