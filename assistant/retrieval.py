@@ -160,12 +160,19 @@ class Searcher:
         self.spec = vector_index.IndexSpec(
             settings.index_type, settings.ann_threshold, settings.hnsw_m, settings.ivf_nprobe, settings.hnsw_ef_search
         )
+        self._docs_cache: dict[Scope, frozenset[int]] = {}
         self._scope_cache: dict[Scope, tuple[frozenset[int], faiss.IDSelector | None, np.ndarray]] = {}
 
     # --- scope ---------------------------------------------------------------------------------------
     def _allowed_docs(self, scope: Scope) -> frozenset[int] | None:
+        """Documents a scope may see; computed once per scope (a searcher reads one immutable generation)."""
         if scope.unrestricted:
             return None
+        if scope not in self._docs_cache:
+            self._docs_cache[scope] = self._compute_allowed_docs(scope)
+        return self._docs_cache[scope]
+
+    def _compute_allowed_docs(self, scope: Scope) -> frozenset[int]:
         docs = {r[0] for r in self.kb.conn.execute("SELECT id FROM documents")}
         if scope.groups is not None:
             marks = ",".join("?" * len(scope.groups)) or "NULL"

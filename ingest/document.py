@@ -31,7 +31,3 @@ class ParsedDocument:
         data = dict(data)
         data["blocks"] = [Block(**b) for b in data["blocks"]]
         return cls(**data)
-
-    @property
-    def char_count(self) -> int:
-        return sum(len(b.text) for b in self.blocks)
