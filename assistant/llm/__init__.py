@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assistant.config import GenerationSettings
 from assistant.llm.base import ChatMessage, ChatModel, GenerationParams
 
 
-def load_chat_model(settings: GenerationSettings) -> ChatModel:
+def load_chat_model(settings: GenerationSettings, cache_dir: Path | None = None) -> ChatModel:
+    """`cache_dir` holds derived model files (re-quantised GGUF); settings.paths.data_dir / 'models' in the app."""
     if settings.backend == "llamacpp":
         from assistant.llm.llamacpp import LlamaCppChatModel
 
-        return LlamaCppChatModel(settings)
+        return LlamaCppChatModel(settings, cache_dir)
     if settings.backend == "transformers":
         from assistant.llm.transformers_4bit import Transformers4BitChatModel
 

@@ -24,6 +24,7 @@ class GenerationParams:
     max_tokens: int = 512
     temperature: float = 0.1
     stop: tuple[str, ...] = field(default_factory=tuple)
+    repeat_penalty: float = 1.0
 
 
 class ChatModel(ABC):

@@ -18,12 +18,18 @@ from assistant.models import resolve_gguf
 
 
 class LlamaCppChatModel(ChatModel):
-    def __init__(self, settings: GenerationSettings):
+    def __init__(self, settings: GenerationSettings, cache_dir: Path | None = None):
         try:
             from llama_cpp import Llama
         except ImportError as e:
             raise ModelLoadError("generation.backend = 'llamacpp' needs the llama-cpp-python package") from e
         path = resolve_gguf(settings.model)
+        if settings.requantize:
+            from assistant.llm.requantize import requantized
+
+            if cache_dir is None:
+                raise ModelLoadError("generation.requantize needs a folder for the converted model")
+            path = requantized(path, settings.requantize, cache_dir, settings.threads)
         try:
             # rope_freq_base=0 / rope_freq_scale=0: take the values stored in the GGUF file.
             self.llm = Llama(
@@ -53,6 +59,7 @@ class LlamaCppChatModel(ChatModel):
                 messages=[{"role": m.role, "content": m.content} for m in messages],
                 max_tokens=params.max_tokens,
                 temperature=params.temperature,
+                repeat_penalty=params.repeat_penalty,
                 stop=list(params.stop) or None,
                 stream=True,
             )

@@ -58,6 +58,9 @@ class OpenAICompatChatModel(ChatModel):
             "temperature": params.temperature,
             "stream": True,
         }
+        if params.repeat_penalty != 1.0:
+            # Not in the OpenAI schema; llama.cpp's and vLLM's servers accept it, others ignore unknown fields.
+            body["repeat_penalty"] = params.repeat_penalty
         if params.stop:
             body["stop"] = list(params.stop)
         attempts = self.settings.retries + 1

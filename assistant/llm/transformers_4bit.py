@@ -73,6 +73,7 @@ class Transformers4BitChatModel(ChatModel):
             max_new_tokens=params.max_tokens,
             do_sample=params.temperature > 0,
             temperature=params.temperature if params.temperature > 0 else None,
+            repetition_penalty=params.repeat_penalty,
             stop_strings=list(params.stop) or None,
             tokenizer=self.tokenizer,
         )

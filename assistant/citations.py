@@ -1,0 +1,142 @@
+"""Citation checking on the streamed answer, one sentence at a time.
+
+The model is asked to cite sources as [1], [2]. What it writes is checked before the user sees it:
+a number that points to no source is removed, variants ([1, 2], ［１］, 【1】, [Source 1]) are written as
+[1][2], and, when enabled, a sentence left uncited gets the source whose words it repeats (post-hoc
+attribution: small models often state a sourced fact without its number). Working sentence by sentence
+keeps the streamed text and the final text identical, at the cost of showing text a sentence at a time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+OPENERS = "[［【"
+CITATION = re.compile(
+    r"\s*[\[［【]\s*(?:(?:sources?|資料|出典)\s*)?([0-9０-９]+(?:\s*[,，、]\s*[0-9０-９]+)*)\s*[\]］】]", re.IGNORECASE
+)
+# A sentence ends at . ! ? followed by white space, at 。！？, or at a line break.
+BOUNDARY = re.compile(r"[.!?](?=\s)|[。！？]|\n")
+TRAILING = re.compile(r"[\s.!?。！？]*$")
+MAX_OPEN_BRACKET = 24  # an opener this far back without its closer is plain text, not a citation
+
+
+@dataclass
+class CitationReport:
+    cited: list[int] = field(default_factory=list)  # source numbers in order of first citation
+    removed: list[str] = field(default_factory=list)  # citations that pointed to no source
+    attributed: list[int] = field(default_factory=list)  # numbers added by post-hoc attribution
+
+
+class CitationChecker:
+    """Feed model output piece by piece; get back checked text, whole sentences at a time."""
+
+    def __init__(
+        self,
+        n_sources: int,
+        source_words: Sequence[set[str]] = (),
+        words: Callable[[str], list[str]] | None = None,
+        min_overlap: float = 0.6,
+        no_attribution: Sequence[str] = (),
+    ):
+        self.n = n_sources
+        self.source_words = list(source_words)
+        self.words = words
+        self.min_overlap = min_overlap
+        self.no_attribution = tuple(unicodedata.normalize("NFKC", p).lower() for p in no_attribution if p)
+        self.report = CitationReport()
+        self._buf = ""
+
+    # --- streaming ---------------------------------------------------------------------------------
+    def feed(self, piece: str) -> str:
+        self._buf += piece
+        out = []
+        while (cut := self._sentence_end(self._buf)) is not None:
+            out.append(self._check(self._buf[:cut]))
+            self._buf = self._buf[cut:]
+        return "".join(out)
+
+    def finish(self) -> str:
+        rest, self._buf = self._buf, ""
+        return self._check(rest) if rest else ""
+
+    def _sentence_end(self, buf: str) -> int | None:
+        """End of the first complete sentence, with citations written right after its full stop attached
+        to it; None while it cannot be decided yet (a citation may still follow)."""
+        for m in BOUNDARY.finditer(buf):
+            j = m.end()
+            while cm := CITATION.match(buf, j):
+                j = cm.end()
+            k = j
+            while k < len(buf) and buf[k] in " \t":
+                k += 1
+            if k >= len(buf):
+                return None
+            if buf[k] in OPENERS and "]" not in buf[k:] and "］" not in buf[k:] and "】" not in buf[k:]:
+                if len(buf) - k < MAX_OPEN_BRACKET:
+                    return None
+            return j
+        return None
+
+    # --- one sentence ------------------------------------------------------------------------------
+    def _check(self, sentence: str) -> str:
+        valid: list[int] = []
+
+        def rewrite(m: re.Match[str]) -> str:
+            nums = [int(unicodedata.normalize("NFKC", x)) for x in re.split(r"\s*[,，、]\s*", m.group(1))]
+            keep = [n for n in nums if 1 <= n <= self.n]
+            for n in nums:
+                if n not in keep:
+                    self.report.removed.append(f"[{n}]")
+            valid.extend(keep)
+            lead = " " if m.group(0)[:1].isspace() and keep else ""
+            return lead + "".join(f"[{n}]" for n in dict.fromkeys(keep))
+
+        text = CITATION.sub(rewrite, sentence)
+        if not valid and self._attributable(text):
+            n = self._best_source(text)
+            if n is not None:
+                valid.append(n)
+                self.report.attributed.append(n)
+                text = self._insert(text, n)
+        for n in valid:
+            if n not in self.report.cited:
+                self.report.cited.append(n)
+        return text
+
+    def _attributable(self, text: str) -> bool:
+        if self.words is None or not self.source_words:
+            return False
+        flat = unicodedata.normalize("NFKC", text).lower()
+        return not any(p in flat for p in self.no_attribution)
+
+    def _best_source(self, text: str) -> int | None:
+        assert self.words is not None
+        words = set(self.words(text))
+        if len(words) < 2:
+            return None  # too little said to attribute it to anything
+        best, best_share = None, 0.0
+        for n, src in enumerate(self.source_words, start=1):
+            share = len(words & src) / len(words)
+            if share > best_share:
+                best, best_share = n, share
+        return best if best_share >= self.min_overlap else None
+
+    @staticmethod
+    def _insert(text: str, n: int) -> str:
+        """Place the number before the sentence's closing punctuation and white space."""
+        tail = TRAILING.search(text)
+        cut = tail.start() if tail else len(text)
+        body = text[:cut]
+        sep = "" if not body or body[-1] in "。、」）" or not body[-1].isascii() else " "
+        return body + sep + f"[{n}]" + text[cut:]
+
+
+def check_citations(text: str, n_sources: int, **kwargs) -> tuple[str, CitationReport]:  # noqa: ANN003
+    """The whole-text form, for answers that were not streamed."""
+    checker = CitationChecker(n_sources, **kwargs)
+    out = checker.feed(text) + checker.finish()
+    return out, checker.report
