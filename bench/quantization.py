@@ -137,7 +137,8 @@ def main() -> int:
     for r in rows:
         print(
             f"| {r['variant']} | {r['size_mb']:.0f} | {r['prompt_tokens']} | {r['ttft_s']:.2f} | "
-            f"{r['prompt_tps']:.0f} | {r['gen_tps']:.1f} | {r['perplexity']:.2f} | {r['fact']:.3f} | {r['gold_cited']:.3f} |"
+            f"{r['prompt_tps']:.0f} | {r['gen_tps']:.1f} | {r['perplexity']:.2f} | {r['fact']:.3f} | "
+            f"{r['gold_cited']:.3f} |"
         )
     a, b = rows
     print(f"\nQ4_0 / Q4_1: TTFT {b['ttft_s'] / a['ttft_s']:.2f}x, perplexity {b['perplexity'] / a['perplexity']:.3f}x")
