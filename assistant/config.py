@@ -103,9 +103,6 @@ class GenerationSettings(_Section):
     temperature: float = Field(0.1, ge=0, le=2)
     repeat_penalty: float = Field(1.1, ge=1.0, le=2.0, description="Discourages the loops small models fall into.")
     stop: list[str] = []
-    prompt_cache_mb: int = Field(
-        64, ge=0, description="llama.cpp: RAM for saved prompt states (the fixed system prompt is not recomputed)."
-    )
     queue_timeout_s: float = Field(
         60.0, gt=0, description="How long a request waits for the model while others are answered, then 'busy'."
     )
@@ -156,7 +153,7 @@ class QASettings(_Section):
     # Calibrated with bench/abstention.py (bench/RESULTS.md): answer when
     #   coverage (idf-weighted share of the question's words found in a source) + dense_weight * cosine >= threshold
     abstain_dense_weight: float = Field(0.5, ge=0, le=10, description="Weight of the closest passage's cosine.")
-    abstain_threshold: float = Field(0.6, ge=0, le=10, description="Below this the answer is 'not found'.")
+    abstain_threshold: float = Field(0.5, ge=0, le=10, description="Below this the answer is 'not found'.")
     condense: bool = Field(True, description="Rewrite a follow-up with the chat history into a standalone question.")
     history_turns: int = Field(3, ge=0, le=20, description="Earlier turns used to understand a follow-up.")
     attribute_uncited: bool = Field(

@@ -44,7 +44,8 @@ class LlamaCppChatModel(ChatModel):
             )
         except (ValueError, RuntimeError) as e:
             raise ModelLoadError(f"cannot load the GGUF model {path}: {e}") from e
-        self.name = Path(path).name
+        self.model_path = Path(path)
+        self.name = self.model_path.name
         self.context_window = self.llm.n_ctx()
         # One llama.cpp context serves one request at a time; callers queue on this lock.
         self.lock = threading.Lock()

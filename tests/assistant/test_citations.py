@@ -1,0 +1,66 @@
+"""Citation checking on streamed text: invalid numbers go, variants are normalised, uncited sentences that
+repeat a source get its number, and the streamed text is the final text whatever the piece boundaries."""
+
+import pytest
+
+from assistant.citations import CitationChecker, check_citations
+from assistant.keywords import get_tokenizer
+
+WORDS = get_tokenizer().tokens
+SOURCES = [
+    set(WORDS("After 5 wrong password attempts within 15 minutes, the account is locked for 30 minutes.")),
+    set(WORDS("Use the VPN client SecureLink that is installed on every company laptop.")),
+]
+
+
+def stream(text: str, size: int, **kw) -> tuple[str, object]:
+    checker = CitationChecker(2, **kw)
+    out = "".join(checker.feed(text[i : i + size]) for i in range(0, len(text), size)) + checker.finish()
+    return out, checker.report
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 1000])
+def test_invalid_numbers_are_removed_whatever_the_piece_size(size):
+    out, report = stream("The client is SecureLink [2]. Lockout lasts 30 minutes [7]. See [1, 9].", size)
+    assert out == "The client is SecureLink [2]. Lockout lasts 30 minutes. See [1]."
+    assert report.cited == [2, 1] and report.removed == ["[7]", "[9]"]
+
+
+def test_variants_are_written_canonically():
+    out, report = check_citations("日当は3,000円です［１］。上限は【2】です。両方 [Source 1, 2]。", 2)
+    assert out == "日当は3,000円です[1]。上限は[2]です。両方 [1][2]。"
+    assert report.cited == [1, 2]
+
+
+def test_a_citation_after_the_full_stop_stays_with_its_sentence():
+    out, report = stream("It is SecureLink. [2] Next sentence.", 1)
+    assert out == "It is SecureLink. [2] Next sentence."
+    assert report.cited == [2]
+
+
+def test_brackets_that_are_not_citations_pass_unchanged():
+    text = "Open [Settings] then [this link](https://x.example) and type [y/n]. Unclosed [1"
+    assert check_citations(text, 2)[0] == text
+
+
+def test_uncited_sentence_gets_the_source_it_repeats():
+    out, report = check_citations(
+        "The account is locked for 30 minutes after 5 wrong attempts. Have a nice day.",
+        2,
+        source_words=SOURCES,
+        words=WORDS,
+        min_overlap=0.6,
+    )
+    assert out == "The account is locked for 30 minutes after 5 wrong attempts [1]. Have a nice day."
+    assert report.attributed == [1] and report.cited == [1]
+
+
+def test_no_attribution_for_the_not_found_phrase_or_unrelated_text():
+    out, report = check_citations(
+        "The manuals do not cover this. Paris is the capital of France.",
+        2,
+        source_words=SOURCES,
+        words=WORDS,
+        no_attribution=("The manuals do not cover this.",),
+    )
+    assert "[" not in out and report.cited == []
