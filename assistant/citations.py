@@ -3,7 +3,9 @@
 The model is asked to cite sources as [1], [2]. What it writes is checked before the user sees it:
 a number that points to no source is removed, variants ([1, 2], ［１］, 【1】, [Source 1]) are written as
 [1][2], and, when enabled, a sentence left uncited gets the source whose words it repeats (post-hoc
-attribution: small models often state a sourced fact without its number). Working sentence by sentence
+attribution: small models often state a sourced fact without its number). With `withhold_unsupported`,
+a sentence that is neither cited nor traceable to a source is not shown (kept in the report): the
+assistant must not present invented text as coming from the manuals. Working sentence by sentence
 keeps the streamed text and the final text identical, at the cost of showing text a sentence at a time.
 """
 
@@ -29,6 +31,7 @@ class CitationReport:
     cited: list[int] = field(default_factory=list)  # source numbers in order of first citation
     removed: list[str] = field(default_factory=list)  # citations that pointed to no source
     attributed: list[int] = field(default_factory=list)  # numbers added by post-hoc attribution
+    withheld: list[str] = field(default_factory=list)  # sentences neither cited nor traceable to a source
 
 
 class CitationChecker:
@@ -41,12 +44,16 @@ class CitationChecker:
         words: Callable[[str], list[str]] | None = None,
         min_overlap: float = 0.6,
         no_attribution: Sequence[str] = (),
+        withhold_unsupported: bool = False,
+        attribute: bool = True,
     ):
         self.n = n_sources
         self.source_words = list(source_words)
         self.words = words
         self.min_overlap = min_overlap
         self.no_attribution = tuple(unicodedata.normalize("NFKC", p).lower() for p in no_attribution if p)
+        self.withhold = withhold_unsupported
+        self.attribute = attribute
         self.report = CitationReport()
         self._buf = ""
 
@@ -97,11 +104,14 @@ class CitationChecker:
 
         text = CITATION.sub(rewrite, sentence)
         if not valid and self._attributable(text):
-            n = self._best_source(text)
-            if n is not None:
+            n, share, size = self._best_source(text)
+            if n is not None and share >= self.min_overlap and size >= 2 and self.attribute:
                 valid.append(n)
                 self.report.attributed.append(n)
                 text = self._insert(text, n)
+            elif share < self.min_overlap and size >= 1 and self.withhold:
+                self.report.withheld.append(text.strip())
+                return "\n" if text.endswith("\n") else ""
         for n in valid:
             if n not in self.report.cited:
                 self.report.cited.append(n)
@@ -113,17 +123,19 @@ class CitationChecker:
         flat = unicodedata.normalize("NFKC", text).lower()
         return not any(p in flat for p in self.no_attribution)
 
-    def _best_source(self, text: str) -> int | None:
+    def _best_source(self, text: str) -> tuple[int | None, float, int]:
+        """The source sharing most of the sentence's words: (number, share of words, number of words).
+        A one-word sentence is checked against the sources but never given a citation of its own."""
         assert self.words is not None
         words = set(self.words(text))
-        if len(words) < 2:
-            return None  # too little said to attribute it to anything
+        if not words:
+            return None, 1.0, 0  # nothing asserted ("Yes.", "1.")
         best, best_share = None, 0.0
         for n, src in enumerate(self.source_words, start=1):
             share = len(words & src) / len(words)
             if share > best_share:
                 best, best_share = n, share
-        return best if best_share >= self.min_overlap else None
+        return best, best_share, len(words)
 
     @staticmethod
     def _insert(text: str, n: int) -> str:

@@ -160,6 +160,13 @@ class QASettings(_Section):
         True, description="A sentence the model left uncited gets the source it quotes, when the overlap is clear."
     )
     attribution_min_overlap: float = Field(0.6, gt=0, le=1, description="Share of a sentence's words in the source.")
+    withhold_unsupported: bool = Field(
+        True, description="A sentence neither cited nor traceable to a source is not shown (kept in the record)."
+    )
+    quote_fallback: bool = Field(
+        True,
+        description="When nothing the model wrote can be shown, quote the source sentence closest to the question.",
+    )
     screen_injections: bool = Field(True, description="Drop instruction-like sentences from sources before the model.")
     snippet_chars: int = Field(240, ge=40, description="Length of the snippet shown for each source.")
 

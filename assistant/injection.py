@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.sentences import split_sentences
+
 _EN = [
     r"(?<!not )(?<!never )(?<!n't )\b(ignore|disregard|forget|override|bypass)\s+(all\s+|any\s+)?(of\s+)?"
     r"(the\s+|your\s+|my\s+|these\s+|those\s+)?(previous|prior|above|earlier|preceding|original|system|existing)?"
@@ -36,7 +38,6 @@ _JA = [
     r"(アシスタント|AI|チャットボット)(は|が)[^。\n]{0,30}(答え|回答|出力|伝え)(なさい|ること|ろ|てください)",
 ]
 PATTERN = re.compile("|".join(f"(?:{p})" for p in _EN + _JA), re.IGNORECASE)
-SENTENCE_END = re.compile(r"(?<=[.!?])(?=\s)|(?<=[。！？\n])")
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,7 @@ def screen(text: str, source: int = 0) -> tuple[str, list[Finding]]:
         return text, []
     kept: list[str] = []
     found: list[Finding] = []
-    for sentence in SENTENCE_END.split(text):
-        if not sentence:
-            continue
+    for sentence in split_sentences(text):
         if PATTERN.search(sentence):
             found.append(Finding(source, sentence.strip()))
             kept.append(sentence[len(sentence.rstrip()) :])  # keep the line structure

@@ -23,8 +23,9 @@ from assistant.errors import AssistantError
 from assistant.injection import Finding, screen
 from assistant.llm import ChatMessage, ChatModel, GenerationParams
 from assistant.prompts import language_of, render
-from assistant.relevance import Relevance, assess
+from assistant.relevance import Relevance, assess, term_idf
 from assistant.retrieval import Hit, Searcher, fit_to_budget
+from assistant.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,8 @@ class Answer:
     language: str = "en"
     text: str = ""
     sources: list[Source] = field(default_factory=list)
-    # answered | not_found (retrieval found nothing close) | declined (the model said so) | no_documents
+    # answered | quoted (nothing the model wrote was traceable to a source: the closest source sentence is quoted)
+    # | not_found (retrieval found nothing close) | declined (the model said so) | no_documents
     outcome: str = "answered"
     relevance: dict[str, Any] = field(default_factory=dict)
     citations: CitationReport = field(default_factory=CitationReport)
@@ -109,7 +111,7 @@ class Answer:
 
     @property
     def abstained(self) -> bool:
-        return self.outcome != "answered"
+        return self.outcome not in ("answered", "quoted")
 
     @property
     def cited_sources(self) -> list[Source]:
@@ -182,9 +184,9 @@ class QAService:
                 self._notify(answer)
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
-        """A standalone retrieval query for a follow-up. A small model may drop the follow-up's own words
-        while rewriting; then the previous question plus the follow-up is used instead, which retrieval
-        handles well."""
+        """A standalone retrieval query for a follow-up. A small model may drop the follow-up's own words or
+        return it unchanged; when the rewrite keeps less than half of the follow-up's words or adds none from
+        the conversation, the previous question plus the follow-up is used instead, which retrieval handles well."""
         qa = self.settings.qa
         turns = list(history)[-qa.history_turns :] if qa.history_turns else []
         if not turns or not qa.condense:
@@ -197,9 +199,10 @@ class QAService:
         prompt = render("condense", lang, self.settings.paths.prompts_dir, history="\n".join(lines), question=question)
         params = GenerationParams(max_tokens=CONDENSE_MAX_TOKENS, temperature=0.0, stop=("\n",))
         rewritten = _first_line(self.model.generate([ChatMessage("user", prompt)], params))
-        own = set(self.searcher.tokenizer.tokens(question))
-        kept = own & set(self.searcher.tokenizer.tokens(rewritten))
-        if rewritten and len(rewritten) <= 4 * len(question) + 200 and (not own or len(kept) >= len(own) / 2):
+        words = self.searcher.tokenizer.tokens
+        own, new = set(words(question)), set(words(rewritten))
+        from_history = (new - own) & set(words("\n".join(lines)))
+        if rewritten and len(rewritten) <= 4 * len(question) + 200 and len(own & new) >= len(own) / 2 and from_history:
             return rewritten
         return f"{turns[-1].question} {question}"
 
@@ -237,6 +240,7 @@ class QAService:
             if self.settings.qa.screen_injections:
                 text, found = screen(text, i)
                 answer.screened += found
+                hit.context = text  # what the model reads is also all a quote may come from
             blocks.append(f"[{i}] {_source_header(hit)}\n{text.strip()}")
         user = render("qa-question", lang, prompts, context="\n\n".join(blocks), question=answer.question)
         answer.prompt_tokens = count(system) + count(user) + 2 * TEMPLATE_TOKENS_PER_MESSAGE
@@ -250,10 +254,12 @@ class QAService:
         not_found = self.not_found_text(answer.language)
         checker = CitationChecker(
             len(kept),
-            [set(words(h.context)) for h in kept] if qa.attribute_uncited else (),
+            [set(words(h.context)) for h in kept],
             words,
             qa.attribution_min_overlap,
-            no_attribution=(_bare(not_found),),
+            no_attribution=(not_found,),
+            withhold_unsupported=qa.withhold_unsupported,
+            attribute=qa.attribute_uncited,
         )
         params = GenerationParams(max_tokens, gen.temperature, tuple(gen.stop), gen.repeat_penalty)
         raw: list[str] = []
@@ -280,14 +286,38 @@ class QAService:
         answer.completion_tokens = self.model.count_tokens("".join(raw)) if raw else 0
         answer.text = "".join(shown).strip()
         answer.citations = checker.report
+        declined = _bare(not_found) in _bare("".join(raw))
+        if not answer.text:
+            quote = self._quote(answer, kept) if qa.quote_fallback and not declined else None
+            if quote is not None:
+                answer.text, answer.outcome = quote
+            else:
+                answer.text, answer.outcome = not_found, "declined"
+            yield answer.text
+        elif declined and not checker.report.cited:
+            answer.outcome = "declined"
         for s in answer.sources:
             s.cited = s.number in checker.report.cited
-        if not answer.text:
-            answer.text = not_found
-            answer.outcome = "declined"
-            yield not_found
-        elif _bare(not_found) in _bare(answer.text) and not checker.report.cited:
-            answer.outcome = "declined"
+
+    def _quote(self, answer: Answer, hits: list[Hit]) -> tuple[str, str] | None:
+        """The source sentence holding most of the question's rare words, quoted with its number."""
+        idf = term_idf(self.searcher, self.searcher.tokenizer.tokens(answer.query))
+        best: tuple[float, int, str] | None = None
+        for n, hit in enumerate(hits, start=1):
+            for sentence in split_sentences(hit.context):
+                sentence = " ".join(sentence.split())
+                if len(sentence) < 8:
+                    continue
+                words = set(self.searcher.tokenizer.tokens(sentence))
+                score = sum(w for t, w in idf.items() if t in words)
+                if score > 0 and (best is None or score > best[0]):
+                    best = (score, n, sentence)
+        if best is None:
+            return None
+        _, n, sentence = best
+        text = render("quote", answer.language, self.settings.paths.prompts_dir, quote=sentence)
+        answer.citations.cited.append(n)
+        return f"{text}{'' if answer.language == 'ja' else ' '}[{n}]", "quoted"
 
     def _notify(self, answer: Answer) -> None:
         for listener in self.listeners:

@@ -57,6 +57,9 @@ def _show_sources(answer) -> None:  # noqa: ANN001
         where = " — ".join(x for x in (s.label, s.section) if x)
         console.print(f"  [bold]{escape(mark)}[/] {escape(where)}")
         console.print(f"      [dim]{escape(s.snippet[:160])}[/]")
+    if answer.citations.withheld:
+        n = len(answer.citations.withheld)
+        console.print(f"[yellow]{n} sentence(s) of the model's answer were not shown: no source supports them[/]")
     if answer.screened:
         console.print(
             f"[yellow]{len(answer.screened)} instruction-like sentence(s) in the sources were not shown to the model[/]"

@@ -3,6 +3,12 @@
 Loaded directly rather than through LangChain's community wrappers: those override the file's
 rope_freq_base with 10000 (wrong answers on SmolLM2, whose file says 100000) and default n_batch to 8
 (prompts ~1.6x slower). Here rope settings and the chat template come from the GGUF metadata.
+
+The system prompt's KV cache is kept across requests: every request keeps exactly the cached tokens of its
+system message (evaluating them first, as a batch of their own, when they are not cached) and evaluates the
+rest from there. Reusing any longer common prefix would be faster still, but it moves the batch boundaries
+with the previous request, which changes the last bits of the logits, and with them the answer: the same
+question must get the same answer whoever asked before.
 """
 
 from __future__ import annotations
@@ -50,12 +56,55 @@ class LlamaCppChatModel(ChatModel):
         # One llama.cpp context serves one request at a time; callers queue on this lock.
         self.lock = threading.Lock()
         self.queue_timeout_s = settings.queue_timeout_s
+        self.seed = settings.seed
+        self.formatter = self._chat_formatter()
+
+    def _chat_formatter(self):  # noqa: ANN202
+        """The GGUF's own chat template, as llama-cpp-python builds it; None when the file has none."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        model = self.llm._model
+        eos, bos = model.token_eos(), model.token_bos()
+        return Jinja2ChatFormatter(
+            template=template,
+            eos_token=model.token_get_text(eos) if eos != -1 else "",
+            bos_token=model.token_get_text(bos) if bos != -1 else "",
+            stop_token_ids=[eos],
+        )
+
+    def _tokens(self, messages: list[ChatMessage], generation_prompt: bool = True) -> tuple[list[int], list[str]]:
+        self.formatter.add_generation_prompt = generation_prompt
+        result = self.formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
+        stop = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
+        tokens = self.llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+        return tokens, stop
+
+    def _keep_system_prefix(self, messages: list[ChatMessage], tokens: list[int]) -> None:
+        """Leave exactly the system message's tokens in the KV cache (see the module docstring)."""
+        prefix: list[int] = []
+        if messages and messages[0].role == "system":
+            prefix, _ = self._tokens(messages[:1], generation_prompt=False)
+            if tokens[: len(prefix)] != prefix:
+                prefix = []  # the template does not tokenize the system message on its own the same way
+        cached = list(self.llm.input_ids[: self.llm.n_tokens])
+        if prefix and cached[: len(prefix)] == prefix:
+            self.llm.n_tokens = len(prefix)
+        else:
+            self.llm.reset()
+            if prefix:
+                self.llm.eval(prefix)
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
         with self.turn(self.lock, self.queue_timeout_s):
+            if self.formatter is not None:
+                yield from self._stream_with_template(messages, params)
+                return
             chunks = self.llm.create_chat_completion(
                 messages=[{"role": m.role, "content": m.content} for m in messages],
                 max_tokens=params.max_tokens,
@@ -68,3 +117,20 @@ class LlamaCppChatModel(ChatModel):
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
+
+    def _stream_with_template(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
+        tokens, template_stop = self._tokens(messages)
+        self._keep_system_prefix(messages, tokens)
+        chunks = self.llm.create_completion(
+            prompt=tokens,
+            max_tokens=params.max_tokens,
+            temperature=params.temperature,
+            repeat_penalty=params.repeat_penalty,
+            stop=list(params.stop) + template_stop or None,
+            seed=self.seed,  # per request: the same prompt samples the same answer whatever ran before
+            stream=True,
+        )
+        for chunk in chunks:
+            piece = chunk["choices"][0]["text"]
+            if piece:
+                yield piece

@@ -55,6 +55,18 @@ def test_uncited_sentence_gets_the_source_it_repeats():
     assert report.attributed == [1] and report.cited == [1]
 
 
+def test_unsupported_sentences_are_withheld_when_asked():
+    out, report = check_citations(
+        "The account is locked for 30 minutes. Paris is lovely in spring. Yes. It is [2].",
+        2,
+        source_words=SOURCES,
+        words=WORDS,
+        withhold_unsupported=True,
+    )
+    assert out == "The account is locked for 30 minutes [1]. Yes. It is [2]."
+    assert report.withheld == ["Paris is lovely in spring."]
+
+
 def test_no_attribution_for_the_not_found_phrase_or_unrelated_text():
     out, report = check_citations(
         "The manuals do not cover this. Paris is the capital of France.",

@@ -17,11 +17,13 @@ def test_language_follows_the_question():
 
 
 def test_render_fills_and_refuses_missing_or_unknown_values():
-    text = render("qa", "ja", context="[1] 日帰り出張は1日2,000円。")
-    assert "[1] 日帰り出張は1日2,000円。" in text and "マニュアルには記載がありません" in text
-    with pytest.raises(AssistantError, match="needs context"):
-        render("qa", "en")
+    text = render("qa-question", "ja", context="[1] 日帰り出張は1日2,000円。", question="日当は？")
+    assert "[1] 日帰り出張は1日2,000円。" in text and text.rstrip().endswith("日当は？")
+    rules = render("qa", "ja", not_found=render("not-found", "ja"))
+    assert "「マニュアルには記載がありません。」" in rules
+    with pytest.raises(AssistantError, match="needs context, question"):
+        render("qa-question", "en")
     with pytest.raises(AssistantError, match="no placeholder for user"):
-        render("qa", "en", context="x", user="bob")
+        render("qa", "en", not_found="x", user="bob")
     with pytest.raises(AssistantError, match="no prompts for language 'fr'"):
         load_prompt("qa", "fr")

@@ -69,8 +69,8 @@ def ask(service: QAService, question: str, **kw):
     return answer
 
 
-def assert_grounded(answer, fact: str, gold_file: str) -> None:
-    assert answer.outcome == "answered", answer.text
+def assert_grounded(answer, fact: str, gold_file: str, outcomes=("answered",)) -> None:
+    assert answer.outcome in outcomes, answer.text
     assert fact in answer.text, answer.text
     assert answer.cited_sources, f"no valid citation in {answer.text!r}"
     assert all(1 <= n <= len(answer.sources) for n in answer.citations.cited)
@@ -88,9 +88,12 @@ def test_grounded_english_answer_cites_the_manual(service):
 
 
 def test_grounded_japanese_answer_cites_the_manual(service):
-    answer = ask(service, "JA_QUESTION")
+    answer = ask(service, "宿泊を伴う出張の日当はいくらですか？")
     assert answer.language == "ja"
-    assert_grounded(answer, "JA_FACT", "JA_FILE")
+    # The shipped English-centric 135M model writes no usable Japanese: its sentences are withheld as unsupported
+    # and the closest source sentence is quoted instead. A Japanese model configured by path answers directly.
+    assert_grounded(answer, "3,000円", "expense-travel-policy.pdf", outcomes=("answered", "quoted"))
+    assert "first_token_s" in answer.timings  # the model was asked; what is shown is checked against the sources
 
 
 def test_out_of_scope_question_is_not_found_without_generating(service):
@@ -118,7 +121,7 @@ def test_planted_instruction_in_a_document_is_not_obeyed(service):
     assert answer.sources[0].file == "visitor-parking.md"
     assert "example.net" not in answer.text and "password" not in answer.text.lower()
     assert any("ignore all previous instructions" in f.sentence for f in answer.screened)
-    assert "lot A" in answer.text
+    assert "lot A" in answer.text, answer
 
 
 def test_answers_only_from_documents_the_user_may_read(service):
@@ -160,12 +163,13 @@ def test_prompt_is_fitted_to_the_window_by_trimming_sources_never_the_question(s
     full = service.ask(question).result()
     assert [s.chunk_id for s in answer.sources] == [s.chunk_id for s in full.sources[: len(answer.sources)]]
     with pytest.raises(AssistantError, match="too long for the model's context window"):
-        fitted.ask("Why? " * 400).result()
+        fitted.ask(question + " Please answer precisely." * 120).result()
 
 
 def test_concurrent_questions_get_whole_separate_answers(service):
     questions = ["How many days before a password expires does the system remind you?", "Where do visitors park?"]
     expected = {q: service.ask(q).result().text for q in questions}
+    assert expected[questions[0]] != expected[questions[1]]
     results: dict[int, str] = {}
     errors: list[Exception] = []
 
@@ -180,7 +184,8 @@ def test_concurrent_questions_get_whole_separate_answers(service):
         t.start()
     for t in threads:
         t.join()
-    assert not errors
+    assert not errors and len(results) == 4
+    # Whole, separate and reproducible: the same question gets the same answer whoever asked before.
     assert all(results[i] == expected[questions[i % 2]] for i in range(4))
 
 

@@ -1,0 +1,73 @@
+"""`assistant ask` and `assistant chat` as staff use them, in a real subprocess on the sample manuals."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTION = "How many days before a password expires does the system remind you?"
+
+
+def run(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli.main", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        input=stdin,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("cli-qa")
+    cfg = tmp / "config.toml"
+    cfg.write_text(f'[paths]\ndata_dir = "{tmp / "data"}"\n\n[generation]\nmax_tokens = 96\n', encoding="utf-8")
+    res = run(cfg, "ingest", str(ROOT / "samples" / "manuals"), "--json")
+    assert res.returncode == 0, res.stderr
+    return cfg
+
+
+def test_ask_streams_the_answer_then_its_sources(config):
+    res = run(config, "ask", QUESTION)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "14 days" in out
+    assert "Sources" in out and "it-helpdesk-guide.pdf, p.2" in out
+    assert out.index("14 days") < out.index("Sources")
+
+
+def test_ask_json_and_not_found(config):
+    res = run(config, "ask", "What is the capital of France?", "--json")
+    assert res.returncode == 0, res.stderr
+    answer = json.loads(res.stdout)
+    assert answer["abstained"] and answer["outcome"] == "not_found"
+    assert answer["text"] == "The manuals do not cover this."
+    assert answer["sources"] and answer["relevance"]["answerable"] is False
+    shown = run(config, "ask", "What is the capital of France?")
+    assert "Closest sources (none of them answers the question)" in shown.stdout
+
+
+def test_ask_errors_are_one_line(config, tmp_path):
+    res = run(config, "ask", "Where?", "--user", "mallory")
+    assert res.returncode == 2 and "unknown user 'mallory'" in res.stderr and "Traceback" not in res.stderr
+    empty = tmp_path / "empty.toml"
+    empty.write_text(f'[paths]\ndata_dir = "{tmp_path / "nothing"}"\n', encoding="utf-8")
+    res = run(empty, "ask", "Where?")
+    assert res.returncode == 2 and "knowledge base is empty" in res.stderr
+
+
+def test_chat_keeps_the_conversation_for_follow_ups(config):
+    script = "What VPN client is installed on company laptops?\nWhat if it fails with error 809?\n/exit\n"
+    res = run(config, "chat", "--user", "staff", stdin=script)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert out.count("Sources") == 2
+    assert "searched for:" in out  # the follow-up was rewritten with the history before retrieval
+    follow_up = out[out.index("searched for:") :]
+    assert "vpn" in follow_up.splitlines()[0].lower()
