@@ -22,6 +22,7 @@ CITATION = re.compile(
 )
 # A sentence ends at . ! ? followed by white space, at 。！？, or at a line break.
 BOUNDARY = re.compile(r"[.!?](?=\s)|[。！？]|\n")
+LIST_MARKER = re.compile(r"(?:^|\n)[ \t]*\d{1,3}$")
 TRAILING = re.compile(r"[\s.!?。！？]*$")
 MAX_OPEN_BRACKET = 24  # an opener this far back without its closer is plain text, not a citation
 
@@ -46,6 +47,7 @@ class CitationChecker:
         no_attribution: Sequence[str] = (),
         withhold_unsupported: bool = False,
         attribute: bool = True,
+        instructions: str = "",
     ):
         self.n = n_sources
         self.source_words = list(source_words)
@@ -54,26 +56,44 @@ class CitationChecker:
         self.no_attribution = tuple(unicodedata.normalize("NFKC", p).lower() for p in no_attribution if p)
         self.withhold = withhold_unsupported
         self.attribute = attribute
+        self.instruction_words = set(words(instructions)) if words is not None and instructions else set()
         self.report = CitationReport()
         self._buf = ""
+        self._pending = ""
 
     # --- streaming ---------------------------------------------------------------------------------
     def feed(self, piece: str) -> str:
         self._buf += piece
         out = []
         while (cut := self._sentence_end(self._buf)) is not None:
-            out.append(self._check(self._buf[:cut]))
+            out.append(self._release(self._check(self._buf[:cut])))
             self._buf = self._buf[cut:]
         return "".join(out)
 
     def finish(self) -> str:
         rest, self._buf = self._buf, ""
-        return self._check(rest) if rest else ""
+        out = self._release(self._check(rest)) if rest else ""
+        self._pending = ""  # trailing list markers or punctuation with nothing after them are dropped
+        return out
+
+    def _release(self, text: str) -> str:
+        """Hold back pieces that assert nothing ("1.", "-", a blank line) until a sentence with words follows,
+        so an answer made only of them shows nothing (and the caller can fall back to a quote)."""
+        if self.words is not None and text.strip() and not self.words(text):
+            self._pending += text
+            return ""
+        if not text.strip():
+            self._pending += text
+            return ""
+        out, self._pending = self._pending + text, ""
+        return out
 
     def _sentence_end(self, buf: str) -> int | None:
         """End of the first complete sentence, with citations written right after its full stop attached
         to it; None while it cannot be decided yet (a citation may still follow)."""
         for m in BOUNDARY.finditer(buf):
+            if m.group(0) == "." and LIST_MARKER.search(buf, 0, m.start()):
+                continue  # "1. " opening a list item is not the end of a sentence
             j = m.end()
             while cm := CITATION.match(buf, j):
                 j = cm.end()
@@ -90,6 +110,9 @@ class CitationChecker:
 
     # --- one sentence ------------------------------------------------------------------------------
     def _check(self, sentence: str) -> str:
+        if self._echoes_instructions(sentence):
+            self.report.withheld.append(sentence.strip())
+            return "\n" if sentence.endswith("\n") else ""
         valid: list[int] = []
 
         def rewrite(m: re.Match[str]) -> str:
@@ -116,6 +139,17 @@ class CitationChecker:
             if n not in self.report.cited:
                 self.report.cited.append(n)
         return text
+
+    def _echoes_instructions(self, text: str) -> bool:
+        """Small models sometimes recite their rules; such a sentence is no answer from the manuals."""
+        if not self.withhold or not self.instruction_words or self.words is None:
+            return False
+        words = set(self.words(CITATION.sub("", text)))
+        if len(words) < 3:
+            return False
+        echo = len(words & self.instruction_words) / len(words)
+        _, share, _ = self._best_source(text)
+        return echo >= self.min_overlap and echo > share
 
     def _attributable(self, text: str) -> bool:
         if self.words is None or not self.source_words:

@@ -260,6 +260,7 @@ class QAService:
             no_attribution=(not_found,),
             withhold_unsupported=qa.withhold_unsupported,
             attribute=qa.attribute_uncited,
+            instructions=messages[0].content,
         )
         params = GenerationParams(max_tokens, gen.temperature, tuple(gen.stop), gen.repeat_penalty)
         raw: list[str] = []
@@ -304,7 +305,9 @@ class QAService:
         idf = term_idf(self.searcher, self.searcher.tokenizer.tokens(answer.query))
         best: tuple[float, int, str] | None = None
         for n, hit in enumerate(hits, start=1):
-            for sentence in split_sentences(hit.context):
+            # Lines wrapped inside a paragraph are one sentence; blank lines and list items stay breaks.
+            text = re.sub(r"(?<=[^\n])\n(?=[^\n\-*•0-9])", " ", hit.context)
+            for sentence in split_sentences(text):
                 sentence = " ".join(sentence.split())
                 if len(sentence) < 8:
                     continue

@@ -67,6 +67,20 @@ def test_unsupported_sentences_are_withheld_when_asked():
     assert report.withheld == ["Paris is lovely in spring."]
 
 
+def test_recited_instructions_are_withheld():
+    rules = "After each fact, cite its source number in square brackets, like [1] or [2]. Use only the sources."
+    out, report = check_citations(
+        "After each fact, cite its source number in square brackets, like [1] or [2]. Lockout is 30 minutes [1].",
+        2,
+        source_words=SOURCES,
+        words=WORDS,
+        withhold_unsupported=True,
+        instructions=rules,
+    )
+    assert out.strip() == "Lockout is 30 minutes [1]."
+    assert report.withheld[0].startswith("After each fact") and report.cited == [1]
+
+
 def test_no_attribution_for_the_not_found_phrase_or_unrelated_text():
     out, report = check_citations(
         "The manuals do not cover this. Paris is the capital of France.",

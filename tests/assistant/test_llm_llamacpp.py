@@ -82,3 +82,33 @@ def test_a_request_waiting_too_long_gets_a_clear_busy_message():
         next(m.stream([ChatMessage("user", "Hello?")], params))
     first.close()  # the first request ends (client gone): the model is free again
     assert m.generate([ChatMessage("user", "Say yes.")], GenerationParams(max_tokens=4, temperature=0))
+
+
+def test_system_prompt_stays_cached_and_answers_do_not_depend_on_the_previous_request(model):
+    system = ChatMessage("system", "You answer questions about the company's manuals. " * 12)
+    params = GenerationParams(max_tokens=16, temperature=0.1)
+    first = model.generate([system, ChatMessage("user", "The VPN client is SecureLink. Name it.")], params)
+    model.generate([ChatMessage("user", "Say hello.")], params)  # another prompt in between, no system message
+    model.generate([system, ChatMessage("user", "The lock lasts 30 minutes. How long?")], params)
+    prefix_len = model.llm.n_tokens
+    again = model.generate([system, ChatMessage("user", "The VPN client is SecureLink. Name it.")], params)
+    assert again == first
+    # After a request with the same system message, exactly that message's tokens were kept and reused.
+    kept, _ = model._tokens([system], generation_prompt=False)
+    assert model.llm.n_tokens > len(kept) and prefix_len > len(kept)
+    assert list(model.llm.input_ids[: len(kept)]) == kept
+
+
+def test_requantized_q4_0_copy_is_made_once_and_loads(tmp_path):
+    from assistant.llm.requantize import requantized
+
+    source = resolve_gguf(GenerationSettings().model)
+    path = requantized(source, "q4_0", tmp_path)
+    assert path.name.endswith(".Q4_0.gguf") and path.stat().st_size < source.stat().st_size
+    stamp = path.stat().st_mtime_ns
+    assert requantized(source, "q4_0", tmp_path) == path and path.stat().st_mtime_ns == stamp  # cached
+    m = load_chat_model(GenerationSettings(requantize="q4_0"), tmp_path)
+    assert m.model_path == path and int(m.llm.metadata["general.file_type"]) == 2  # MOSTLY_Q4_0
+    assert m.generate([ChatMessage("user", "Say yes.")], GenerationParams(max_tokens=4, temperature=0))
+    with pytest.raises(ModelLoadError, match="needs a folder"):
+        load_chat_model(GenerationSettings(requantize="q4_0"))
