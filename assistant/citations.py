@@ -48,6 +48,7 @@ class CitationChecker:
         withhold_unsupported: bool = False,
         attribute: bool = True,
         instructions: str = "",
+        question: str = "",
     ):
         self.n = n_sources
         self.source_words = list(source_words)
@@ -57,6 +58,7 @@ class CitationChecker:
         self.withhold = withhold_unsupported
         self.attribute = attribute
         self.instruction_words = set(words(instructions)) if words is not None and instructions else set()
+        self.question_words = set(words(question)) if words is not None and question else set()
         self.report = CitationReport()
         self._buf = ""
         self._pending = ""
@@ -141,11 +143,13 @@ class CitationChecker:
         return text
 
     def _echoes_instructions(self, text: str) -> bool:
-        """Small models sometimes recite their rules; such a sentence is no answer from the manuals."""
-        if not self.withhold or not self.instruction_words or self.words is None:
+        """Small models sometimes recite their rules or repeat the question; neither is an answer."""
+        if not self.withhold or self.words is None:
             return False
         words = set(self.words(CITATION.sub("", text)))
-        if len(words) < 3:
+        if len(words) >= 2 and self.question_words and len(words & self.question_words) / len(words) >= 0.8:
+            return True
+        if len(words) < 3 or not self.instruction_words:
             return False
         echo = len(words & self.instruction_words) / len(words)
         _, share, _ = self._best_source(text)

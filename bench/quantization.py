@@ -30,7 +30,7 @@ from bench.generate import build_context, timed_stream  # noqa: E402
 
 
 def norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).lower()
 
 
 def has_fact(fact: str, text: str) -> bool:

@@ -81,6 +81,19 @@ def test_recited_instructions_are_withheld():
     assert report.withheld[0].startswith("After each fact") and report.cited == [1]
 
 
+def test_a_repeated_question_is_no_answer():
+    out, report = check_citations(
+        "質問: 日帰り出張の日当はいくら[1]？ 日帰り出張の日当は2,000円です[1]。",
+        1,
+        source_words=[set(WORDS("日帰り出張は1日2,000円とする。"))],
+        words=WORDS,
+        withhold_unsupported=True,
+        question="日帰り出張の日当はいくらですか？",
+    )
+    assert out.strip() == "日帰り出張の日当は2,000円です[1]。"
+    assert report.withheld == ["質問: 日帰り出張の日当はいくら[1]？"]
+
+
 def test_no_attribution_for_the_not_found_phrase_or_unrelated_text():
     out, report = check_citations(
         "The manuals do not cover this. Paris is the capital of France.",
