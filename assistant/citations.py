@@ -147,8 +147,8 @@ class CitationChecker:
         if not self.withhold or self.words is None:
             return False
         words = set(self.words(CITATION.sub("", text)))
-        if len(words) >= 2 and self.question_words and len(words & self.question_words) / len(words) >= 0.8:
-            return True
+        if len(words) >= 2 and self.question_words and words <= self.question_words:
+            return True  # says nothing the question (with its "Question:" label) did not
         if len(words) < 3 or not self.instruction_words:
             return False
         echo = len(words & self.instruction_words) / len(words)

@@ -261,7 +261,9 @@ class QAService:
             withhold_unsupported=qa.withhold_unsupported,
             attribute=qa.attribute_uncited,
             instructions=messages[0].content,
-            question=answer.question,
+            question=render(
+                "qa-question", answer.language, self.settings.paths.prompts_dir, context="", question=answer.question
+            ),
         )
         params = GenerationParams(max_tokens, gen.temperature, tuple(gen.stop), gen.repeat_penalty)
         raw: list[str] = []

@@ -88,7 +88,7 @@ def test_a_repeated_question_is_no_answer():
         source_words=[set(WORDS("日帰り出張は1日2,000円とする。"))],
         words=WORDS,
         withhold_unsupported=True,
-        question="日帰り出張の日当はいくらですか？",
+        question="質問: 日帰り出張の日当はいくらですか？",
     )
     assert out.strip() == "日帰り出張の日当は2,000円です[1]。"
     assert report.withheld == ["質問: 日帰り出張の日当はいくら[1]？"]
