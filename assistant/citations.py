@@ -22,6 +22,7 @@ CITATION = re.compile(
 )
 # A sentence ends at . ! ? followed by white space, at 。！？, or at a line break.
 BOUNDARY = re.compile(r"[.!?](?=\s)|[。！？]|\n")
+EMPTY_ITEM = re.compile(r"^[\s\-*•・]*(?:\d{1,3}[.)．]?)?[\s\-*•・]*$")  # "- 1.", "2)", "•"
 LIST_MARKER = re.compile(r"(?:^|\n)[ \t]*\d{1,3}$")
 TRAILING = re.compile(r"[\s.!?。！？]*$")
 MAX_OPEN_BRACKET = 24  # an opener this far back without its closer is plain text, not a citation
@@ -84,7 +85,7 @@ class CitationChecker:
         if self.words is not None and text.strip() and not self.words(text):
             self._pending += text
             return ""
-        if not text.strip():
+        if not text.strip() or EMPTY_ITEM.match(text):
             self._pending += text
             return ""
         out, self._pending = self._pending + text, ""

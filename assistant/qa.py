@@ -297,6 +297,7 @@ class QAService:
                 answer.text, answer.outcome = quote
             else:
                 answer.text, answer.outcome = not_found, "declined"
+            answer.timings.setdefault("first_text_s", time.perf_counter() - t0)
             yield answer.text
         elif declined and not checker.report.cited:
             answer.outcome = "declined"

@@ -156,6 +156,9 @@ def end_to_end(settings, model, args) -> None:  # noqa: ANN001
             phase = "cold" if i == 0 else "system prompt cached"
             a = service.ask(q).result()
             t = a.timings
+            if "first_token_s" not in t:
+                print(f"  not generated ({a.outcome}): {q}")
+                continue
             r = rows.setdefault(phase, {"ttft": [], "first_text": [], "prompt": [], "retrieval": [], "gps": []})
             r["ttft"].append(t["first_token_s"])
             r["first_text"].append(t["first_text_s"])

@@ -103,3 +103,10 @@ def test_no_attribution_for_the_not_found_phrase_or_unrelated_text():
         no_attribution=("The manuals do not cover this.",),
     )
     assert "[" not in out and report.cited == []
+
+
+def test_an_answer_of_bare_list_markers_shows_nothing():
+    out, _ = check_citations("- 1.\n- 3.\n2)", 1, source_words=[{"1", "3"}], words=WORDS, withhold_unsupported=True)
+    assert out == ""
+    out, _ = check_citations("1. The lock lasts 30 minutes [1].\n2.", 1, words=WORDS)
+    assert out == "1. The lock lasts 30 minutes [1]."
