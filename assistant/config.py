@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from assistant.errors import AssistantError, ConfigError
 
 ENV_PREFIX = "ASSISTANT_"
+# The prompts shipped with the code: the default wherever the config file lives.
+BUNDLED_PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 CONFIG_ENV = "ASSISTANT_CONFIG"
 DEFAULT_CONFIG_NAME = "config.toml"
 
@@ -28,7 +30,9 @@ class _Section(BaseModel):
 class PathsSettings(_Section):
     data_dir: Path = Field(Path("data"), description="Knowledge base, logs and state live under here.")
     samples_dir: Path = Field(Path("samples/manuals"), description="Bundled demo manuals.")
-    prompts_dir: Path = Field(Path("prompts"), description="Prompt files (<task>.<lang>.md).")
+    prompts_dir: Path = Field(
+        BUNDLED_PROMPTS, description="Prompt files (<task>.<lang>.md); the bundled ones unless set."
+    )
 
     @property
     def kb_dir(self) -> Path:

@@ -6,11 +6,12 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.config import BUNDLED_PROMPTS
 from assistant.errors import AssistantError
 from assistant.keywords import contains_japanese
 
 # The bundled prompts; a deployment points settings.paths.prompts_dir elsewhere to customise them.
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = BUNDLED_PROMPTS
 LANGUAGES = ("en", "ja")
 
 
