@@ -38,6 +38,10 @@ class PathsSettings(_Section):
     def kb_dir(self) -> Path:
         return self.data_dir / "kb"
 
+    @property
+    def usage_db(self) -> Path:
+        return self.data_dir / "usage.sqlite"
+
 
 class IngestSettings(_Section):
     default_groups: list[str] = Field(["all"], min_length=1)
@@ -175,6 +179,16 @@ class QASettings(_Section):
     snippet_chars: int = Field(240, ge=40, description="Length of the snippet shown for each source.")
 
 
+class UsageSettings(_Section):
+    """The usage log (data_dir/usage.sqlite): one row per answered question, with its feedback."""
+
+    enabled: bool = Field(True, description="Record every answer (latency, tokens, sources, outcome, feedback).")
+    store_text: bool = Field(
+        True, description="Privacy: false keeps question, query, answer and snippets out of the log."
+    )
+    retention_days: int = Field(365, ge=0, description="Rows older than this are deleted (0 keeps everything).")
+
+
 class AccessSettings(_Section):
     """Who may read what: documents carry groups (ingest --groups), users belong to groups."""
 
@@ -210,6 +224,7 @@ class Settings(_Section):
     retrieval: RetrievalSettings = RetrievalSettings()
     generation: GenerationSettings = GenerationSettings()
     qa: QASettings = QASettings()
+    usage: UsageSettings = UsageSettings()
     access: AccessSettings = AccessSettings()
     source: str = Field("defaults", exclude=True, description="Where the settings came from, for messages.")
 

@@ -11,6 +11,7 @@ from assistant.llm import ChatModel, load_chat_model
 from assistant.qa import QAService
 from assistant.retrieval import Searcher, build_searcher
 from assistant.store import KnowledgeBase
+from assistant.usage import UsageLog
 
 
 def open_knowledge_base(settings: Settings) -> KnowledgeBase:
@@ -28,8 +29,18 @@ def open_searcher(settings: Settings, kb: KnowledgeBase | None = None) -> Search
 
 
 def build_qa_service(settings: Settings, searcher: Searcher | None = None, model: ChatModel | None = None) -> QAService:
-    return QAService(
+    """The Q&A service with the usage log attached when `[usage] enabled`."""
+    service = QAService(
         settings,
         searcher or open_searcher(settings),
         model or load_chat_model(settings.generation, settings.paths.data_dir / "models"),
     )
+    if settings.usage.enabled:
+        usage = open_usage_log(settings)
+        service.listeners.append(usage.record)
+        service.closers.append(usage.close)
+    return service
+
+
+def open_usage_log(settings: Settings) -> UsageLog:
+    return UsageLog(settings.paths.usage_db, settings.usage)

@@ -143,6 +143,12 @@ class QAService:
         self.searcher = searcher
         self.model = model
         self.listeners: list[Callable[[Answer], None]] = []
+        self.closers: list[Callable[[], None]] = []
+
+    def close(self) -> None:
+        """Let the listeners finish (the usage log writes in the background)."""
+        for close in self.closers:
+            close()
 
     # --- public ------------------------------------------------------------------------------------
     def ask(self, question: str, *, user: str | None = None, history: Sequence[Turn] = ()) -> AnswerStream:

@@ -2,6 +2,8 @@
 
 import json
 import os
+import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +25,12 @@ def run(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProces
     )
 
 
+def usage_rows(config: Path) -> dict[str, dict]:
+    conn = sqlite3.connect(config.parent / "data" / "usage.sqlite")
+    conn.row_factory = sqlite3.Row
+    return {r["id"]: dict(r) for r in conn.execute("SELECT * FROM answers ORDER BY created, rowid")}
+
+
 @pytest.fixture(scope="module")
 def config(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("cli-qa")
@@ -40,6 +48,15 @@ def test_ask_streams_the_answer_then_its_sources(config):
     assert "14 days" in out
     assert "Sources" in out and "it-helpdesk-guide.pdf, p.2" in out
     assert out.index("14 days") < out.index("Sources")
+    # the answer is in the usage log, and staff can rate it by the id printed after it
+    answer_id = re.search(r"answer ([0-9a-f]{12})", out).group(1)
+    fb = run(config, "feedback", answer_id, "up", "--comment", "right and cited")
+    assert fb.returncode == 0, fb.stderr
+    row = usage_rows(config)[answer_id]
+    assert row["question"] == QUESTION and row["outcome"] == "answered" and row["feedback"] == "up"
+    assert row["first_token_s"] > 0 and row["completion_tokens"] > 0
+    bad = run(config, "feedback", "000000000000", "up")
+    assert bad.returncode == 2 and "no answer with id" in bad.stderr
 
 
 def test_ask_json_and_not_found(config):
@@ -71,3 +88,5 @@ def test_chat_keeps_the_conversation_for_follow_ups(config):
     assert "searched for:" in out  # the follow-up was rewritten with the history before retrieval
     follow_up = out[out.index("searched for:") :]
     assert "vpn" in follow_up.splitlines()[0].lower()
+    rows = [r for r in usage_rows(config).values() if r["user"] == "staff"]
+    assert len(rows) == 2 and "vpn" in rows[1]["query"].lower()

@@ -76,11 +76,14 @@ def ask(
 ) -> None:
     """Answer one question from the manuals: streamed text with numbered citations, then the sources."""
     service = _service(ctx)
-    stream = service.ask(question, user=user)
-    if as_json:
-        sys.stdout.write(json.dumps(stream.result().to_dict(), ensure_ascii=False, indent=2) + "\n")
-        return
-    _show_answer(stream)
+    try:
+        stream = service.ask(question, user=user)
+        if as_json:
+            sys.stdout.write(json.dumps(stream.result().to_dict(), ensure_ascii=False, indent=2) + "\n")
+            return
+        _show_answer(stream)
+    finally:
+        service.close()
 
 
 def chat(
@@ -88,10 +91,17 @@ def chat(
     user: Annotated[str | None, typer.Option("--user", "-u", help="Chat as this user (their groups only).")] = None,
 ) -> None:
     """Interactive conversation in the terminal; follow-up questions use the conversation so far."""
+    service = _service(ctx)
+    try:
+        _chat_loop(service, user)
+    finally:
+        service.close()
+
+
+def _chat_loop(service, user: str | None) -> None:  # noqa: ANN001
     from assistant.errors import AssistantError
     from assistant.qa import Turn
 
-    service = _service(ctx)
     history: list[Turn] = []
     who = f" as {user}" if user else ""
     console.print(f"[bold]Document assistant[/]{who} — {HELP}")
@@ -120,6 +130,24 @@ def chat(
         history.append(Turn(answer.question, answer.text))
 
 
+def feedback(
+    ctx: typer.Context,
+    answer_id: Annotated[str, typer.Argument(help="The answer id printed after each answer.")],
+    rating: Annotated[str, typer.Argument(help="up | down")],
+    comment: Annotated[str | None, typer.Option("--comment", "-m", help="What was right or wrong.")] = None,
+) -> None:
+    """Rate an answer; the rating is stored with it in the usage log."""
+    from assistant.factory import open_usage_log
+
+    usage = open_usage_log(ctx.obj.settings)
+    try:
+        usage.feedback(answer_id, rating.lower(), comment)
+    finally:
+        usage.close()
+    console.print(f"feedback '{rating.lower()}' stored for answer {answer_id}")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(ask)
     app.command()(chat)
+    app.command()(feedback)

@@ -1,0 +1,165 @@
+"""The usage log: every answered question as one SQLite row (who, what, sources, outcome, tokens, latency split,
+model), plus the feedback given on it. A proof of concept is judged on these numbers.
+
+Writing never slows or breaks answering: `record` only puts the answer on a queue, and one background thread
+writes it; a failed write is logged, never raised to the user. `privacy.store_text = false` keeps question,
+query, answer and snippets out of the database (counts, timings and sources' file/page remain).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from assistant.config import UsageSettings
+from assistant.errors import AssistantError
+from assistant.qa import Answer
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    id TEXT PRIMARY KEY,
+    created TEXT NOT NULL,
+    user TEXT,
+    question TEXT,
+    query TEXT,
+    language TEXT,
+    outcome TEXT NOT NULL,
+    abstained INTEGER NOT NULL,
+    answer TEXT,
+    sources TEXT NOT NULL,
+    cited TEXT NOT NULL,
+    relevance TEXT NOT NULL,
+    withheld INTEGER NOT NULL DEFAULT 0,
+    screened INTEGER NOT NULL DEFAULT 0,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    retrieval_s REAL, first_token_s REAL, first_text_s REAL, generation_s REAL, total_s REAL,
+    backend TEXT, model TEXT,
+    feedback TEXT CHECK (feedback IN ('up', 'down')),
+    feedback_comment TEXT,
+    feedback_at TEXT
+);
+CREATE INDEX IF NOT EXISTS answers_created ON answers (created);
+"""
+COLUMNS = (
+    "id created user question query language outcome abstained answer sources cited relevance withheld screened "
+    "prompt_tokens completion_tokens retrieval_s first_token_s first_text_s generation_s total_s backend model"
+).split()
+_STOP = object()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+class UsageLog:
+    def __init__(self, path: Path, settings: UsageSettings):
+        self.path = path
+        self.settings = settings
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _connect(path) as conn:
+            self._apply_retention(conn)
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._writer = threading.Thread(target=self._write_loop, name="usage-log", daemon=True)
+        self._writer.start()
+
+    # --- writing -----------------------------------------------------------------------------------
+    def record(self, answer: Answer) -> None:
+        """Listener for QAService: returns at once; the row is written by the background thread."""
+        self._queue.put(self.row(answer))
+
+    def row(self, a: Answer) -> dict[str, Any]:
+        keep = self.settings.store_text
+        t = a.timings
+        return {
+            "id": a.id,
+            "created": a.created,
+            "user": a.user,
+            "question": a.question if keep else None,
+            "query": a.query if keep else None,
+            "language": a.language,
+            "outcome": a.outcome,
+            "abstained": int(a.abstained),
+            "answer": a.text if keep else None,
+            "sources": json.dumps(
+                [
+                    {"n": s.number, "file": s.file, "page": s.page, "score": s.score, "cited": s.cited}
+                    | ({"snippet": s.snippet} if keep else {})
+                    for s in a.sources
+                ],
+                ensure_ascii=False,
+            ),
+            "cited": json.dumps(a.citations.cited),
+            "relevance": json.dumps(a.relevance),
+            "withheld": len(a.citations.withheld),
+            "screened": len(a.screened),
+            "prompt_tokens": a.prompt_tokens,
+            "completion_tokens": a.completion_tokens,
+            **{k: t.get(k) for k in ("retrieval_s", "first_token_s", "first_text_s", "generation_s", "total_s")},
+            "backend": a.backend,
+            "model": a.model,
+        }
+
+    def _write_loop(self) -> None:
+        conn = None
+        while True:
+            item = self._queue.get()
+            try:
+                if item is _STOP:
+                    return
+                conn = conn or _connect(self.path)
+                with conn:
+                    marks = ",".join("?" * len(COLUMNS))
+                    conn.execute(
+                        f"INSERT OR REPLACE INTO answers ({','.join(COLUMNS)}) VALUES ({marks})",
+                        [item[c] for c in COLUMNS],
+                    )
+            except Exception:  # the usage log must never take answering down with it
+                log.exception("usage log: could not write answer %s", getattr(item, "get", lambda _k: "?")("id"))
+                conn = None
+            finally:
+                self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every recorded answer is written (tests, and the CLI before it exits)."""
+        self._queue.join()
+
+    def close(self) -> None:
+        self._queue.put(_STOP)
+        self._writer.join(timeout=10)
+
+    def _apply_retention(self, conn: sqlite3.Connection) -> None:
+        if self.settings.retention_days > 0:
+            cutoff = (datetime.now(UTC) - timedelta(days=self.settings.retention_days)).isoformat(timespec="seconds")
+            conn.execute("DELETE FROM answers WHERE created < ?", (cutoff,))
+
+    # --- reading and feedback ----------------------------------------------------------------------
+    def get(self, answer_id: str) -> dict[str, Any] | None:
+        self.flush()
+        with _connect(self.path) as conn:
+            r = conn.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        return dict(r) if r else None
+
+    def feedback(self, answer_id: str, rating: str, comment: str | None = None) -> None:
+        if rating not in ("up", "down"):
+            raise AssistantError("feedback is 'up' or 'down'")
+        self.flush()
+        with _connect(self.path) as conn:
+            cur = conn.execute(
+                "UPDATE answers SET feedback = ?, feedback_comment = ?, feedback_at = ? WHERE id = ?",
+                (rating, comment, datetime.now(UTC).isoformat(timespec="seconds"), answer_id),
+            )
+        if cur.rowcount == 0:
+            raise AssistantError(f"no answer with id '{answer_id}' in the usage log ({self.path})")

@@ -1,0 +1,96 @@
+"""The usage log: one row per answer written in the background, feedback, privacy, retention, and failures
+that never reach the user."""
+
+import logging
+import sqlite3
+
+import pytest
+
+from assistant.citations import CitationReport
+from assistant.config import UsageSettings
+from assistant.errors import AssistantError
+from assistant.qa import Answer, Source
+from assistant.usage import UsageLog
+
+QUESTION = "How many days before a password expires does the system remind you?"
+
+
+def answer(**kw) -> Answer:
+    a = Answer(question=QUESTION, user="staff", query=QUESTION, text="14 days before it expires [1].", **kw)
+    a.sources = [
+        Source(
+            1,
+            "it-helpdesk-guide.pdf",
+            "/m/it.pdf",
+            None,
+            2,
+            2,
+            "2.1 Password rules",
+            "Passwords expire…",
+            0.9,
+            "c1",
+            1,
+            cited=True,
+        )
+    ]
+    a.citations = CitationReport(cited=[1])
+    a.prompt_tokens, a.completion_tokens = 900, 12
+    a.timings = {"retrieval_s": 0.01, "first_token_s": 6.5, "first_text_s": 6.9, "generation_s": 0.4, "total_s": 7.0}
+    a.model, a.backend = "SmolLM2-135M-Instruct.Q4_1.gguf", "llamacpp"
+    return a
+
+
+def test_an_answer_becomes_one_row_with_its_feedback(tmp_path):
+    log = UsageLog(tmp_path / "usage.sqlite", UsageSettings())
+    a = answer()
+    log.record(a)
+    row = log.get(a.id)
+    assert row["question"] == QUESTION and row["outcome"] == "answered" and row["abstained"] == 0
+    assert row["prompt_tokens"] == 900 and row["first_token_s"] == 6.5 and row["model"].startswith("SmolLM2")
+    assert '"file": "it-helpdesk-guide.pdf"' in row["sources"] and row["cited"] == "[1]"
+    log.feedback(a.id, "down", "the manual says 14 days, fine, but cite the page")
+    row = log.get(a.id)
+    assert row["feedback"] == "down" and row["feedback_comment"].startswith("the manual")
+    with pytest.raises(AssistantError, match="no answer with id 'nope'"):
+        log.feedback("nope", "up")
+    with pytest.raises(AssistantError, match="'up' or 'down'"):
+        log.feedback(a.id, "meh")
+    log.close()
+
+
+def test_privacy_option_keeps_question_and_answer_text_out_of_the_database(tmp_path):
+    path = tmp_path / "usage.sqlite"
+    log = UsageLog(path, UsageSettings(store_text=False))
+    a = answer()
+    log.record(a)
+    log.flush()
+    log.close()
+    row = sqlite3.connect(path).execute("SELECT question, query, answer, sources, total_s FROM answers").fetchone()
+    assert row[:3] == (None, None, None) and "Passwords expire" not in row[3] and row[4] == 7.0
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert b"password expires" not in raw and b"14 days" not in raw
+
+
+def test_old_rows_are_deleted_by_retention(tmp_path):
+    path = tmp_path / "usage.sqlite"
+    log = UsageLog(path, UsageSettings(retention_days=30))
+    old, new = answer(created="2020-01-01T00:00:00+00:00"), answer()
+    log.record(old)
+    log.record(new)
+    log.close()
+    UsageLog(path, UsageSettings(retention_days=30)).close()
+    ids = {r[0] for r in sqlite3.connect(path).execute("SELECT id FROM answers")}
+    assert ids == {new.id}
+
+
+def test_a_failing_write_is_logged_not_raised(tmp_path, caplog):
+    path = tmp_path / "usage.sqlite"
+    log = UsageLog(path, UsageSettings())
+    with sqlite3.connect(path) as conn:  # someone broke the table
+        conn.execute("DROP TABLE answers")
+        conn.execute("CREATE TABLE answers (id TEXT)")
+    with caplog.at_level(logging.ERROR, logger="assistant.usage"):
+        log.record(answer())  # returns at once, whatever happens in the writer
+        log.flush()
+    assert "could not write answer" in caplog.text
+    log.close()
