@@ -1,0 +1,120 @@
+"""Scores for the evaluation command: retrieval recall@k and MRR, answer exact match and F1, citation
+precision, abstention precision/recall, with bootstrap 95% confidence intervals for small sets.
+
+F1 follows SQuAD: English by words (lower-case, punctuation and articles removed), Japanese by characters
+after NFKC (Japanese has no spaces; character F1 is the usual JSQuAD measure).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import string
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from assistant.keywords import contains_japanese
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = set(string.punctuation) | set("、。，．・「」『』（）［］【】！？：；〜ー―…")
+
+
+def normalize_answer(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(" " if c in _PUNCT else c for c in text)
+    if not contains_japanese(text):
+        text = _ARTICLES.sub(" ", text)
+    return " ".join(text.split())
+
+
+def answer_units(text: str) -> list[str]:
+    """Characters (no spaces) for Japanese, words for everything else."""
+    norm = normalize_answer(text)
+    return [c for c in norm if not c.isspace()] if contains_japanese(norm) else norm.split()
+
+
+def exact_match(prediction: str, references: Sequence[str]) -> float:
+    p = normalize_answer(prediction)
+    return float(any(p == normalize_answer(r) for r in references))
+
+
+def f1(prediction: str, references: Sequence[str]) -> float:
+    """Best F1 over the references."""
+    pred = answer_units(prediction)
+    best = 0.0
+    for ref in references:
+        gold = answer_units(ref)
+        common = sum((Counter(pred) & Counter(gold)).values())
+        if not pred or not gold:
+            best = max(best, float(pred == gold))
+            continue
+        if common:
+            precision, recall = common / len(pred), common / len(gold)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def rank_of_gold(retrieved: Sequence[str], gold: set[str]) -> int | None:
+    """1-based rank of the first retrieved key that is gold (keys: 'file#page' or passage ids)."""
+    for i, key in enumerate(retrieved, start=1):
+        if key in gold:
+            return i
+    return None
+
+
+def recall_at(ranks: Sequence[int | None], k: int) -> list[float]:
+    return [float(r is not None and r <= k) for r in ranks]
+
+
+def reciprocal_ranks(ranks: Sequence[int | None], k: int = 10) -> list[float]:
+    return [1.0 / r if r is not None and r <= k else 0.0 for r in ranks]
+
+
+def citation_precision(cited: Sequence[str], gold: set[str]) -> float | None:
+    """Share of cited keys that are gold; None when nothing was cited (not counted, reported separately)."""
+    if not cited:
+        return None
+    return sum(1 for c in cited if c in gold) / len(cited)
+
+
+def abstention_scores(abstained: Sequence[bool], unanswerable: Sequence[bool]) -> dict[str, float | None]:
+    """Precision: abstentions that were right; recall: unanswerable questions abstained on."""
+    tp = sum(1 for a, u in zip(abstained, unanswerable, strict=True) if a and u)
+    n_abstained = sum(abstained)
+    n_unanswerable = sum(unanswerable)
+    return {
+        "precision": tp / n_abstained if n_abstained else None,
+        "recall": tp / n_unanswerable if n_unanswerable else None,
+        "abstained": n_abstained,
+        "unanswerable": n_unanswerable,
+    }
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def bootstrap_ci(
+    values: Sequence[float],
+    stat: Callable[[Sequence[float]], float | None] = mean,
+    n: int = 2000,
+    seed: int = 0,
+) -> tuple[float, float] | None:
+    """Percentile 95% interval of `stat` over resamples; seeded, so a report is reproducible."""
+    if len(values) < 2:
+        return None
+    rng = random.Random(seed)
+    stats = sorted(s for _ in range(n) if (s := stat([rng.choice(values) for _ in values])) is not None)
+    if not stats:
+        return None
+    return stats[int(0.025 * (len(stats) - 1))], stats[int(0.975 * (len(stats) - 1))]
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100), as used for latency p50/p95."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
