@@ -56,6 +56,7 @@ def speed(model, runs: int, context_tokens: int) -> dict[str, float]:  # noqa: A
     system = "Answer from the numbered sources only and cite them like [1].\n\nSources:\n" + context
     q = "How many wrong password attempts lock an account?"
     n_prompt = model.count_tokens(system) + model.count_tokens(q)
+    model.generate([ChatMessage("user", "Say yes.")], GenerationParams(4, 0.0))  # warm-up, not timed
     ttfts, gps = [], []
     for _ in range(runs):
         model.llm.reset()
