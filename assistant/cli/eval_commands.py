@@ -1,0 +1,85 @@
+"""`assistant eval`: score retrieval, answers, citations, abstention and latency on a question file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+console = Console(highlight=False)
+progress_console = Console(stderr=True)  # progress on stderr: stdout stays clean for --json
+
+
+def eval_command(
+    ctx: typer.Context,
+    questions: Annotated[
+        Path, typer.Argument(help="JSONL question file, or SQuAD-format JSON (its passages are the corpus).")
+    ],
+    k: Annotated[int, typer.Option("--k", help="Ranks scored for recall@k / MRR.")] = 10,
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Ask as this user.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N questions.")] = None,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Forget earlier results of this file and start over.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run a question file through the real pipeline (same config as serving); resumes if interrupted."""
+    from assistant import evaluation as ev
+    from assistant.factory import build_qa_service
+
+    settings = ctx.obj.settings
+    name = ev.eval_name(questions)
+    if questions.suffix == ".json":
+        from assistant.embeddings import load_embedder
+        from ingest.pipeline import Ingestor
+
+        settings = ev.settings_for_squad(settings, name)
+        qs = ev.load_questions(questions, settings.paths.data_dir / "corpus")
+        with progress_console.status(f"ingesting the passages of {questions.name}…"):
+            embedder = load_embedder(settings.embedding)
+            Ingestor(settings, lambda: embedder).run([settings.paths.data_dir / "corpus"], prune=True)
+    else:
+        qs = ev.load_questions(questions)
+    qs = qs[:limit] if limit else qs
+    results_path = ctx.obj.settings.paths.data_dir / "eval" / f"{name}.results.jsonl"
+    service = build_qa_service(settings)
+    try:
+        with Progress(
+            TextColumn("[bold]eval[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=progress_console,
+        ) as bar:
+            task = bar.add_task("questions", total=len(qs))
+            results = ev.run(
+                service,
+                qs,
+                results_path,
+                k=k,
+                user=user,
+                restart=restart,
+                on_progress=lambda i, _n: bar.update(task, completed=i),
+            )
+    finally:
+        service.close()
+    summary = ev.summarize(results)
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{questions.name}: {len(results)} questions ({results_path})")
+    table.add_column("metric")
+    table.add_column("value [95% CI]")
+    for metric, value in ev.iter_rows(summary):
+        table.add_row(metric, value)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)

@@ -1,0 +1,216 @@
+"""The evaluation run: a question file through the real Q&A pipeline (same config as serving), scored.
+
+Question files:
+- JSONL, one object per line: `question`, optional `id`, `file` and `page` (gold source), `answer` or
+  `answers` (reference), `unanswerable` (true when the manuals do not cover it). samples/questions.jsonl is one.
+- SQuAD-format JSON: every paragraph becomes a passage file, ingested into a knowledge base of its own under
+  data_dir/eval/<name>/ (the serving knowledge base is not touched); gold = the question's passage.
+
+Each finished question is appended to a results file (data_dir/eval/<name>.results.jsonl), so an interrupted
+run resumes where it stopped; `restart` starts over.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant import eval_metrics as m
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.qa import QAService
+
+
+@dataclass
+class EvalQuestion:
+    id: str
+    question: str
+    gold: list[str] = field(default_factory=list)  # source keys: "file#page" or "file"
+    answers: list[str] = field(default_factory=list)
+    unanswerable: bool = False
+
+
+def source_key(file: str, page: int | None) -> str:
+    return f"{file}#{page}" if page is not None else file
+
+
+def load_questions(path: Path, corpus_dir: Path | None = None) -> list[EvalQuestion]:
+    """Questions from a JSONL or SQuAD file; for SQuAD, passages are written to corpus_dir as text files."""
+    if not path.is_file():
+        raise AssistantError(f"question file not found: {path}")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return _load_squad(path, json.loads(text), corpus_dir)
+    out = []
+    for no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line)
+            question = q["question"]
+        except (ValueError, KeyError, TypeError) as e:
+            raise AssistantError(f"{path}, line {no}: not a question object ({e})") from None
+        answers = q.get("answers") or ([q["answer"]] if q.get("answer") else [])
+        gold = [source_key(q["file"], q.get("page"))] if q.get("file") else []
+        out.append(EvalQuestion(str(q.get("id", no)), question, gold, answers, bool(q.get("unanswerable"))))
+    return out
+
+
+def _load_squad(path: Path, data: dict, corpus_dir: Path | None) -> list[EvalQuestion]:
+    if "data" not in data:
+        raise AssistantError(f"{path}: not SQuAD format (no 'data' list)")
+    if corpus_dir is None:
+        raise AssistantError("a SQuAD file needs a corpus folder for its passages")
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    out, n = [], 0
+    for article in data["data"]:
+        for para in article["paragraphs"]:
+            name = f"p{n:05d}.txt"
+            target = corpus_dir / name
+            context = para["context"].replace(" [SEP] ", "\n", 1)  # JSQuAD: "title [SEP] text"
+            if not target.is_file() or target.read_text(encoding="utf-8") != context:
+                target.write_text(context, encoding="utf-8")
+            n += 1
+            for qa in para["qas"]:
+                impossible = bool(qa.get("is_impossible"))
+                answers = [a["text"] for a in qa.get("answers", [])]
+                out.append(
+                    EvalQuestion(str(qa["id"]), qa["question"], [] if impossible else [name], answers, impossible)
+                )
+    return out
+
+
+@dataclass
+class EvalResult:
+    id: str
+    question: str
+    has_gold: bool
+    rank: int | None
+    abstained: bool
+    unanswerable: bool
+    outcome: str
+    answer: str
+    em: float | None
+    f1: float | None
+    citation_precision: float | None
+    total_s: float
+    first_text_s: float | None
+
+
+def evaluate_one(service: QAService, q: EvalQuestion, k: int, user: str | None) -> EvalResult:
+    answer = service.ask(q.question, user=user).result()
+    groups = service.settings.access.groups_for(user)
+    ranked = service.searcher.search(answer.query, k, groups=groups)
+    keys = [source_key(h.name, h.page_start if h.paginated else None) for h in ranked]
+    gold = set(q.gold)
+    cited = [source_key(s.file, s.page) for s in answer.cited_sources]
+    scored = bool(q.answers) and not q.unanswerable
+    return EvalResult(
+        id=q.id,
+        question=q.question,
+        has_gold=bool(gold),
+        rank=m.rank_of_gold(keys, gold) if gold else None,
+        abstained=answer.abstained,
+        unanswerable=q.unanswerable,
+        outcome=answer.outcome,
+        answer=answer.text,
+        em=m.exact_match(answer.text, q.answers) if scored else None,
+        f1=m.f1(answer.text, q.answers) if scored else None,
+        citation_precision=m.citation_precision(cited, gold) if gold else None,
+        total_s=answer.timings.get("total_s", 0.0),
+        first_text_s=answer.timings.get("first_text_s"),
+    )
+
+
+def run(
+    service: QAService,
+    questions: list[EvalQuestion],
+    results_path: Path,
+    *,
+    k: int = 10,
+    user: str | None = None,
+    restart: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[EvalResult]:
+    """Ask every question not yet in results_path; returns the results of all questions, in file order."""
+    done: dict[str, EvalResult] = {}
+    if restart:
+        results_path.unlink(missing_ok=True)
+    elif results_path.is_file():
+        for line in results_path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = EvalResult(**json.loads(line))
+                done[r.id] = r
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    with results_path.open("a", encoding="utf-8") as out:
+        for i, q in enumerate(questions, start=1):
+            if q.id not in done:
+                r = evaluate_one(service, q, k, user)
+                out.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
+                out.flush()
+                done[q.id] = r
+            if on_progress:
+                on_progress(i, len(questions))
+    return [done[q.id] for q in questions]
+
+
+def summarize(results: list[EvalResult]) -> dict[str, Any]:
+    """Every metric with its 95% bootstrap interval (None where the set has nothing to score it on)."""
+    ranks = [r.rank for r in results if r.has_gold and not r.unanswerable]
+
+    def metric(values: list[float]) -> dict[str, Any]:
+        return {"value": m.mean(values), "ci95": m.bootstrap_ci(values), "n": len(values)}
+
+    out: dict[str, Any] = {"questions": len(results)}
+    if ranks:
+        for k in (1, 5, 10):
+            out[f"recall@{k}"] = metric(m.recall_at(ranks, k))
+        out["mrr@10"] = metric(m.reciprocal_ranks(ranks))
+    scored = [r for r in results if r.f1 is not None]
+    out["exact_match"] = metric([r.em for r in scored if r.em is not None])
+    out["f1"] = metric([r.f1 for r in scored if r.f1 is not None])
+    out["citation_precision"] = metric([r.citation_precision for r in results if r.citation_precision is not None])
+    out["abstention"] = m.abstention_scores([r.abstained for r in results], [r.unanswerable for r in results])
+    totals = [r.total_s for r in results]
+    firsts = [r.first_text_s for r in results if r.first_text_s is not None]
+    out["latency_s"] = {
+        "total_p50": m.percentile(totals, 50),
+        "total_p95": m.percentile(totals, 95),
+        "first_text_p50": m.percentile(firsts, 50),
+        "first_text_p95": m.percentile(firsts, 95),
+    }
+    return out
+
+
+def eval_name(path: Path) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem)
+
+
+def iter_rows(summary: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(metric, value with interval) for display."""
+    for key, v in summary.items():
+        if isinstance(v, dict) and "value" in v:
+            if v["value"] is None:
+                yield key, "–"
+                continue
+            ci = f" [{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}]" if v["ci95"] else ""
+            yield key, f"{v['value']:.3f}{ci} (n={v['n']})"
+    a = summary["abstention"]
+    fmt = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
+    yield "abstention precision", f"{fmt(a['precision'])} ({a['abstained']} abstained)"
+    yield "abstention recall", f"{fmt(a['recall'])} ({a['unanswerable']} unanswerable)"
+    lat = summary["latency_s"]
+    yield "latency total p50 / p95 s", f"{fmt(lat['total_p50'])} / {fmt(lat['total_p95'])}"
+    yield "first text p50 / p95 s", f"{fmt(lat['first_text_p50'])} / {fmt(lat['first_text_p95'])}"
+
+
+def settings_for_squad(settings: Settings, name: str) -> Settings:
+    """A copy whose knowledge base lives under data_dir/eval/<name>: the serving one is not touched."""
+    copy = settings.model_copy(deep=True)
+    copy.paths.data_dir = settings.paths.data_dir / "eval" / name
+    copy.usage.enabled = False
+    return copy
