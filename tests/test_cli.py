@@ -1,25 +1,14 @@
 """The admin command line as an admin uses it: exit codes, JSON for scripts, readable errors."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pdf_factory as pf
+from cli_runner import run_cli as run
 
 from assistant.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(config: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        input="",
-    )
 
 
 def test_ingest_status_docs_and_exit_codes(tmp_path, samples_copy):

@@ -1,28 +1,15 @@
 """`assistant ask` and `assistant chat` as staff use them, in a real subprocess on the sample manuals."""
 
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli as run
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "How many days before a password expires does the system remind you?"
-
-
-def run(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        input=stdin,
-        env={**os.environ, "COLUMNS": "120"},
-    )
 
 
 def usage_rows(config: Path) -> dict[str, dict]:

@@ -1,28 +1,16 @@
 """`assistant eval` on hand-made question files and on a SQuAD-format set, through the real pipeline."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli as run
 
 from assistant.errors import AssistantError
 from assistant.evaluation import load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DEV = ROOT.parent / "shared" / "data" / "dev"
-
-
-def run(config: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.cli.main", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "COLUMNS": "120"},
-    )
 
 
 def test_question_files_are_read_with_clear_errors(tmp_path):
