@@ -82,10 +82,7 @@ class CitationChecker:
     def _release(self, text: str) -> str:
         """Hold back pieces that assert nothing ("1.", "-", a blank line) until a sentence with words follows,
         so an answer made only of them shows nothing (and the caller can fall back to a quote)."""
-        if self.words is not None and text.strip() and not self.words(text):
-            self._pending += text
-            return ""
-        if not text.strip() or EMPTY_ITEM.match(text):
+        if not text.strip() or EMPTY_ITEM.match(text) or (self.words is not None and not self.words(text)):
             self._pending += text
             return ""
         out, self._pending = self._pending + text, ""
@@ -114,8 +111,7 @@ class CitationChecker:
     # --- one sentence ------------------------------------------------------------------------------
     def _check(self, sentence: str) -> str:
         if self._echoes_instructions(sentence):
-            self.report.withheld.append(sentence.strip())
-            return "\n" if sentence.endswith("\n") else ""
+            return self._withhold(sentence)
         valid: list[int] = []
 
         def rewrite(m: re.Match[str]) -> str:
@@ -136,12 +132,15 @@ class CitationChecker:
                 self.report.attributed.append(n)
                 text = self._insert(text, n)
             elif share < self.min_overlap and size >= 1 and self.withhold:
-                self.report.withheld.append(text.strip())
-                return "\n" if text.endswith("\n") else ""
+                return self._withhold(text)
         for n in valid:
             if n not in self.report.cited:
                 self.report.cited.append(n)
         return text
+
+    def _withhold(self, sentence: str) -> str:
+        self.report.withheld.append(sentence.strip())
+        return "\n" if sentence.endswith("\n") else ""  # keep the line structure of what is shown
 
     def _echoes_instructions(self, text: str) -> bool:
         """Small models sometimes recite their rules or repeat the question; neither is an answer."""

@@ -219,16 +219,14 @@ class QAService:
         log.info("abstained on %r (%s)", answer.query, relevance)
         yield answer.text
 
-    def _messages(self, answer: Answer, hits: list[Hit]) -> tuple[list[ChatMessage], list[Hit], int]:
-        """System rules + (sources, question), with the sources trimmed by rank to what the window holds."""
+    def _messages(self, answer: Answer, hits: list[Hit], frame: str) -> tuple[list[ChatMessage], list[Hit], int]:
+        """System rules + (sources, question), with the sources trimmed by rank to what the window holds.
+        `frame` is the user message without sources."""
         gen, lang, prompts = self.settings.generation, answer.language, self.settings.paths.prompts_dir
         system = render("qa", lang, prompts, not_found=self.not_found_text(lang))
         count = self.model.count_tokens
-        fixed = (
-            count(system)
-            + count(render("qa-question", lang, prompts, context="", question=answer.question))
-            + 2 * TEMPLATE_TOKENS_PER_MESSAGE
-        )
+        system_tokens = count(system)
+        fixed = system_tokens + count(frame) + 2 * TEMPLATE_TOKENS_PER_MESSAGE
         window = self.model.context_window
         max_tokens = gen.max_tokens
         if window - fixed - max_tokens < MIN_CONTEXT_TOKENS:
@@ -249,12 +247,15 @@ class QAService:
                 hit.context = text  # what the model reads is also all a quote may come from
             blocks.append(f"[{i}] {_source_header(hit)}\n{text.strip()}")
         user = render("qa-question", lang, prompts, context="\n\n".join(blocks), question=answer.question)
-        answer.prompt_tokens = count(system) + count(user) + 2 * TEMPLATE_TOKENS_PER_MESSAGE
+        answer.prompt_tokens = system_tokens + count(user) + 2 * TEMPLATE_TOKENS_PER_MESSAGE
         return [ChatMessage("system", system), ChatMessage("user", user)], kept, max_tokens
 
     def _generate(self, answer: Answer, hits: list[Hit], t0: float) -> Iterator[str]:
         qa, gen = self.settings.qa, self.settings.generation
-        messages, kept, max_tokens = self._messages(answer, hits)
+        frame = render(
+            "qa-question", answer.language, self.settings.paths.prompts_dir, context="", question=answer.question
+        )
+        messages, kept, max_tokens = self._messages(answer, hits, frame)
         answer.sources = [Source.from_hit(i, h, qa.snippet_chars) for i, h in enumerate(kept, 1)]
         words = self.searcher.tokenizer.tokens
         not_found = self.not_found_text(answer.language)
@@ -267,31 +268,30 @@ class QAService:
             withhold_unsupported=qa.withhold_unsupported,
             attribute=qa.attribute_uncited,
             instructions=messages[0].content,
-            question=render(
-                "qa-question", answer.language, self.settings.paths.prompts_dir, context="", question=answer.question
-            ),
+            question=frame,
         )
         params = GenerationParams(max_tokens, gen.temperature, tuple(gen.stop), gen.repeat_penalty)
         raw: list[str] = []
         shown: list[str] = []
+
+        def show(text: str) -> str:
+            """Checked text as the user sees it: no leading space; the first of it is timed."""
+            text = text if shown else text.lstrip()
+            if text:
+                answer.timings.setdefault("first_text_s", time.perf_counter() - t0)
+                shown.append(text)
+            return text
+
         started = None
         for piece in self.model.stream(messages, params):
             if started is None:
                 started = time.perf_counter()
                 answer.timings["first_token_s"] = started - t0
             raw.append(piece)
-            if text := checker.feed(piece):
-                text = text if shown else text.lstrip()
-                if text:
-                    answer.timings.setdefault("first_text_s", time.perf_counter() - t0)
-                    shown.append(text)
-                    yield text
-        if tail := checker.finish():
-            text = tail if shown else tail.lstrip()
-            if text:
-                answer.timings.setdefault("first_text_s", time.perf_counter() - t0)
-                shown.append(text)
+            if text := show(checker.feed(piece)):
                 yield text
+        if text := show(checker.finish()):
+            yield text
         answer.timings["generation_s"] = time.perf_counter() - (started or time.perf_counter())
         answer.completion_tokens = self.model.count_tokens("".join(raw)) if raw else 0
         answer.text = "".join(shown).strip()
@@ -342,9 +342,8 @@ class QAService:
 
 def _fit_sources(hits: list[Hit], budget: int, count: Callable[[str], int]) -> list[Hit]:
     """Sources in rank order within the budget; the header line of each source is counted too."""
-    overhead = [count(f"[{i}] {_source_header(h)}\n") + 2 for i, h in enumerate(hits, start=1)]
-    kept = fit_to_budget(hits, budget - sum(overhead), count)
-    return kept
+    overhead = sum(count(f"[{i}] {_source_header(h)}\n") + 2 for i, h in enumerate(hits, start=1))
+    return fit_to_budget(hits, budget - overhead, count)
 
 
 def _source_header(hit: Hit) -> str:

@@ -40,10 +40,9 @@ def term_idf(searcher: Searcher, terms: Sequence[str]) -> dict[str, float]:
     terms = list(dict.fromkeys(terms))
     if not terms:
         return {}
-    conn = searcher.kb.conn
-    n = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    n = searcher.chunk_count
     marks = ",".join("?" * len(terms))
-    df = dict(conn.execute(f"SELECT term, df FROM keyword_df WHERE term IN ({marks})", terms))
+    df = dict(searcher.kb.conn.execute(f"SELECT term, df FROM keyword_df WHERE term IN ({marks})", terms))
     return {t: math.log((n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5) + 1.0) for t in terms}
 
 

@@ -8,6 +8,7 @@ come from the hit's own document only.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -162,6 +163,11 @@ class Searcher:
         )
         self._docs_cache: dict[Scope, frozenset[int]] = {}
         self._scope_cache: dict[Scope, tuple[frozenset[int], faiss.IDSelector | None, np.ndarray]] = {}
+
+    @functools.cached_property
+    def chunk_count(self) -> int:
+        """A searcher reads one immutable generation, so this is counted once (a scan at 1M chunks)."""
+        return self.kb.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
     # --- scope ---------------------------------------------------------------------------------------
     def _allowed_docs(self, scope: Scope) -> frozenset[int] | None:

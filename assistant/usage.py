@@ -127,7 +127,7 @@ class UsageLog:
                         [item[c] for c in COLUMNS],
                     )
             except Exception:  # the usage log must never take answering down with it
-                log.exception("usage log: could not write answer %s", getattr(item, "get", lambda _k: "?")("id"))
+                log.exception("usage log: could not write answer %s", item.get("id"))
                 conn = None
             finally:
                 self._queue.task_done()
