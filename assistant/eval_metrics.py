@@ -19,10 +19,12 @@ from assistant.keywords import contains_japanese
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = set(string.punctuation) | set("、。，．・「」『』（）［］【】！？：；〜ー―…")
+_CITATION = re.compile(r"\[\d+\]")
 
 
 def normalize_answer(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
+    """SQuAD normalisation after NFKC; citation markers like [1] are not part of an answer."""
+    text = _CITATION.sub(" ", unicodedata.normalize("NFKC", text)).lower()
     text = "".join(" " if c in _PUNCT else c for c in text)
     if not contains_japanese(text):
         text = _ARTICLES.sub(" ", text)
@@ -38,6 +40,17 @@ def answer_units(text: str) -> list[str]:
 def exact_match(prediction: str, references: Sequence[str]) -> float:
     p = normalize_answer(prediction)
     return float(any(p == normalize_answer(r) for r in references))
+
+
+def contains_answer(prediction: str, references: Sequence[str]) -> float:
+    """1.0 when a normalised reference occurs in the normalised answer: a generated sentence that holds the
+    gold span is right even though its exact match is 0 (SQuAD spans are a few words, answers are sentences)."""
+    p = f" {normalize_answer(prediction)} "
+    for ref in references:
+        r = normalize_answer(ref)
+        if r and (r.replace(" ", "") in p.replace(" ", "") if contains_japanese(r) else f" {r} " in p):
+            return 1.0
+    return 0.0
 
 
 def f1(prediction: str, references: Sequence[str]) -> float:

@@ -5,6 +5,8 @@ Question files:
   `answers` (reference), `unanswerable` (true when the manuals do not cover it). samples/questions.jsonl is one.
 - SQuAD-format JSON: every paragraph becomes a passage file, ingested into a knowledge base of its own under
   data_dir/eval/<name>/ (the serving knowledge base is not touched); gold = the question's passage.
+  `holdout` keeps that share of the articles (spread evenly) out of the corpus; their questions become
+  unanswerable, which tests "not found" on questions of the same style and domain as the answerable ones.
 
 Each finished question is appended to a results file (data_dir/eval/<name>.results.jsonl), so an interrupted
 run resumes where it stopped; `restart` starts over.
@@ -14,8 +16,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +42,17 @@ def source_key(file: str, page: int | None) -> str:
     return f"{file}#{page}" if page is not None else file
 
 
-def load_questions(path: Path, corpus_dir: Path | None = None) -> list[EvalQuestion]:
+def load_questions(path: Path, corpus_dir: Path | None = None, holdout: float = 0.0) -> list[EvalQuestion]:
     """Questions from a JSONL or SQuAD file; for SQuAD, passages are written to corpus_dir as text files."""
     if not path.is_file():
         raise AssistantError(f"question file not found: {path}")
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
-        return _load_squad(path, json.loads(text), corpus_dir)
+        try:
+            data = json.loads(text)
+        except ValueError as e:
+            raise AssistantError(f"{path}: not valid JSON ({e})") from None
+        return _load_squad(path, data, corpus_dir, holdout)
     out = []
     for no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -60,28 +68,48 @@ def load_questions(path: Path, corpus_dir: Path | None = None) -> list[EvalQuest
     return out
 
 
-def _load_squad(path: Path, data: dict, corpus_dir: Path | None) -> list[EvalQuestion]:
-    if "data" not in data:
+def held_out(article: int, share: float) -> bool:
+    """Spread `share` of the articles evenly: article a is held out when floor((a+1)s) > floor(a*s)."""
+    return int((article + 1) * share) > int(article * share)
+
+
+def _load_squad(path: Path, data: dict, corpus_dir: Path | None, holdout: float) -> list[EvalQuestion]:
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         raise AssistantError(f"{path}: not SQuAD format (no 'data' list)")
     if corpus_dir is None:
         raise AssistantError("a SQuAD file needs a corpus folder for its passages")
+    if not 0.0 <= holdout < 1.0:
+        raise AssistantError("--holdout is a share of the articles, from 0 up to (not including) 1")
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    out, n = [], 0
-    for article in data["data"]:
+    out, written, n = [], set(), 0
+    for a, article in enumerate(data["data"]):
+        outside = held_out(a, holdout)
         for para in article["paragraphs"]:
             name = f"p{n:05d}.txt"
-            target = corpus_dir / name
-            context = para["context"].replace(" [SEP] ", "\n", 1)  # JSQuAD: "title [SEP] text"
-            if not target.is_file() or target.read_text(encoding="utf-8") != context:
-                target.write_text(context, encoding="utf-8")
             n += 1
+            if not outside:
+                target = corpus_dir / name
+                context = para["context"].replace(" [SEP] ", "\n", 1)  # JSQuAD: "title [SEP] text"
+                if not target.is_file() or target.read_text(encoding="utf-8") != context:
+                    target.write_text(context, encoding="utf-8")
+                written.add(name)
             for qa in para["qas"]:
-                impossible = bool(qa.get("is_impossible"))
+                impossible = outside or bool(qa.get("is_impossible"))
                 answers = [a["text"] for a in qa.get("answers", [])]
                 out.append(
                     EvalQuestion(str(qa["id"]), qa["question"], [] if impossible else [name], answers, impossible)
                 )
+    for stale in corpus_dir.glob("p*.txt"):  # passages of a previous holdout; pruned at ingestion
+        if stale.name not in written:
+            stale.unlink()
     return out
+
+
+def spread(questions: list[EvalQuestion], n: int) -> list[EvalQuestion]:
+    """n questions evenly spaced through the file (every article represented, unlike the first n)."""
+    if n >= len(questions):
+        return questions
+    return [questions[i * len(questions) // n] for i in range(n)]
 
 
 @dataclass
@@ -99,6 +127,9 @@ class EvalResult:
     citation_precision: float | None
     total_s: float
     first_text_s: float | None
+    contains: float | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 def evaluate_one(service: QAService, q: EvalQuestion, k: int, user: str | None) -> EvalResult:
@@ -120,6 +151,9 @@ def evaluate_one(service: QAService, q: EvalQuestion, k: int, user: str | None) 
         answer=answer.text,
         em=m.exact_match(answer.text, q.answers) if scored else None,
         f1=m.f1(answer.text, q.answers) if scored else None,
+        contains=m.contains_answer(answer.text, q.answers) if scored else None,
+        prompt_tokens=answer.prompt_tokens,
+        completion_tokens=answer.completion_tokens,
         citation_precision=m.citation_precision(cited, gold) if gold else None,
         total_s=answer.timings.get("total_s", 0.0),
         first_text_s=answer.timings.get("first_text_s"),
@@ -173,8 +207,14 @@ def summarize(results: list[EvalResult]) -> dict[str, Any]:
     scored = [r for r in results if r.f1 is not None]
     out["exact_match"] = metric([r.em for r in scored if r.em is not None])
     out["f1"] = metric([r.f1 for r in scored if r.f1 is not None])
+    out["contains_answer"] = metric([r.contains for r in scored if r.contains is not None])
     out["citation_precision"] = metric([r.citation_precision for r in results if r.citation_precision is not None])
     out["abstention"] = m.abstention_scores([r.abstained for r in results], [r.unanswerable for r in results])
+    out["outcomes"] = dict(Counter(r.outcome for r in results))
+    out["tokens"] = {
+        "prompt_mean": m.mean([float(r.prompt_tokens) for r in results]),
+        "completion_mean": m.mean([float(r.completion_tokens) for r in results]),
+    }
     totals = [r.total_s for r in results]
     firsts = [r.first_text_s for r in results if r.first_text_s is not None]
     out["latency_s"] = {
@@ -186,8 +226,35 @@ def summarize(results: list[EvalResult]) -> dict[str, Any]:
     return out
 
 
-def eval_name(path: Path) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem)
+def save_summary(summary: dict[str, Any], path: Path, *, source: Path, model: str, options: dict[str, Any]) -> None:
+    """The latest scores of a question file, beside its results; `assistant report` shows the newest ones."""
+    record = {
+        "file": str(source),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": model,
+        "options": options,
+        "summary": summary,
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(path)
+
+
+def latest_summaries(eval_dir: Path) -> list[dict[str, Any]]:
+    """Every saved evaluation summary, newest first."""
+    out = []
+    for f in eval_dir.glob("*.summary.json"):
+        try:
+            out.append(json.loads(f.read_text(encoding="utf-8")))
+        except ValueError:
+            continue  # a summary being replaced right now; the next report has it
+    return sorted(out, key=lambda r: r.get("finished", ""), reverse=True)
+
+
+def eval_name(path: Path, holdout: float = 0.0) -> str:
+    """Results and corpus folder name; a holdout makes a different corpus, so a different name."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem)
+    return f"{name}-holdout{holdout:g}" if holdout else name
 
 
 def iter_rows(summary: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -201,6 +268,9 @@ def iter_rows(summary: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield key, f"{v['value']:.3f}{ci} (n={v['n']})"
     a = summary["abstention"]
     fmt = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
+    if summary.get("tokens"):
+        t = summary["tokens"]
+        yield "tokens per question in / out", f"{t['prompt_mean'] or 0:.0f} / {t['completion_mean'] or 0:.0f}"
     yield "abstention precision", f"{fmt(a['precision'])} ({a['abstained']} abstained)"
     yield "abstention recall", f"{fmt(a['recall'])} ({a['unanswerable']} unanswerable)"
     lat = summary["latency_s"]

@@ -24,6 +24,16 @@ def eval_command(
     k: Annotated[int, typer.Option("--k", help="Ranks scored for recall@k / MRR.")] = 10,
     user: Annotated[str | None, typer.Option("--user", "-u", help="Ask as this user.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N questions.")] = None,
+    sample: Annotated[
+        int | None, typer.Option("--sample", help="N questions spread evenly through the file (all articles).")
+    ] = None,
+    holdout: Annotated[
+        float,
+        typer.Option(
+            "--holdout",
+            help="SQuAD files: keep this share of the articles out of the corpus; their questions must be 'not found'.",
+        ),
+    ] = 0.0,
     restart: Annotated[
         bool, typer.Option("--restart", help="Forget earlier results of this file and start over.")
     ] = False,
@@ -34,20 +44,24 @@ def eval_command(
     from assistant.factory import build_qa_service
 
     settings = ctx.obj.settings
-    name = ev.eval_name(questions)
+    name = ev.eval_name(questions, holdout)
+    if holdout and questions.suffix != ".json":
+        raise typer.BadParameter("--holdout applies to SQuAD-format files only", param_hint="--holdout")
     if questions.suffix == ".json":
         from assistant.embeddings import load_embedder
         from ingest.pipeline import Ingestor
 
         settings = ev.settings_for_squad(settings, name)
-        qs = ev.load_questions(questions, settings.paths.data_dir / "corpus")
+        qs = ev.load_questions(questions, settings.paths.data_dir / "corpus", holdout)
         with progress_console.status(f"ingesting the passages of {questions.name}…"):
             embedder = load_embedder(settings.embedding)
             Ingestor(settings, lambda: embedder).run([settings.paths.data_dir / "corpus"], prune=True)
     else:
         qs = ev.load_questions(questions)
+    qs = ev.spread(qs, sample) if sample else qs
     qs = qs[:limit] if limit else qs
-    results_path = ctx.obj.settings.paths.data_dir / "eval" / f"{name}.results.jsonl"
+    eval_dir = ctx.obj.settings.paths.data_dir / "eval"
+    results_path = eval_dir / f"{name}.results.jsonl"
     service = build_qa_service(settings)
     try:
         with Progress(
@@ -70,6 +84,13 @@ def eval_command(
     finally:
         service.close()
     summary = ev.summarize(results)
+    ev.save_summary(
+        summary,
+        eval_dir / f"{name}.summary.json",
+        source=questions,
+        model=service.model.name,
+        options={"k": k, "user": user, "sample": sample, "limit": limit, "holdout": holdout},
+    )
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         return

@@ -6,6 +6,7 @@ from assistant.eval_metrics import (
     abstention_scores,
     bootstrap_ci,
     citation_precision,
+    contains_answer,
     exact_match,
     f1,
     percentile,
@@ -19,6 +20,20 @@ def test_exact_match_ignores_case_punctuation_articles_and_width():
     assert exact_match("The SecureLink.", ["securelink"]) == 1.0
     assert exact_match("３，０００円", ["3,000円"]) == 1.0  # NFKC, Japanese punctuation dropped
     assert exact_match("30 minutes", ["15 minutes", "half an hour"]) == 0.0
+
+
+def test_citation_markers_are_not_part_of_the_answer():
+    assert exact_match("SecureLink [1]", ["SecureLink"]) == 1.0
+    # pred words {30, minutes} after "[2]" is dropped: F1 = 1
+    assert f1("30 minutes [2]", ["30 minutes"]) == 1.0
+
+
+def test_contains_answer_finds_the_gold_span_in_a_sentence():
+    assert contains_answer("Accounts lock for 30 minutes after five failures [1].", ["30 minutes"]) == 1.0
+    assert contains_answer("Accounts lock for 300 minutes.", ["30 minutes"]) == 0.0  # whole words only
+    assert contains_answer("日当は1日3,000円です[1]。", ["３，０００円"]) == 1.0
+    assert contains_answer("日当は1日2,000円です。", ["3,000円"]) == 0.0
+    assert contains_answer("anything", [""]) == 0.0
 
 
 def test_english_f1_is_by_words():
