@@ -189,6 +189,30 @@ class UsageSettings(_Section):
     retention_days: int = Field(365, ge=0, description="Rows older than this are deleted (0 keeps everything).")
 
 
+class CostSettings(_Section):
+    """Prices for the running-cost estimate of `assistant report`: the machine's, and a hosted API's for comparison."""
+
+    currency: str = Field("USD", min_length=1, description="Shown beside every amount.")
+    machine: str = Field("2-core CPU server", description="What the machine is, as the report names it.")
+    machine_per_hour: float = Field(
+        0.10, ge=0, description="Price of the machine per hour (cloud rate, or purchase + power amortised)."
+    )
+    hours_per_day: float = Field(
+        24.0, gt=0, le=24, description="Hours a day the machine is paid for (24: always on; 10: office hours)."
+    )
+    hosted_name: str = Field("hosted LLM API", description="The reference service, as the report names it.")
+    hosted_input_per_1k: float | None = Field(
+        None, ge=0, description="Reference price per 1,000 prompt tokens; unset: no comparison."
+    )
+    hosted_output_per_1k: float | None = Field(
+        None, ge=0, description="Reference price per 1,000 completion tokens; unset: no comparison."
+    )
+
+    @property
+    def has_reference(self) -> bool:
+        return self.hosted_input_per_1k is not None and self.hosted_output_per_1k is not None
+
+
 class AccessSettings(_Section):
     """Who may read what: documents carry groups (ingest --groups), users belong to groups."""
 
@@ -225,6 +249,7 @@ class Settings(_Section):
     generation: GenerationSettings = GenerationSettings()
     qa: QASettings = QASettings()
     usage: UsageSettings = UsageSettings()
+    cost: CostSettings = CostSettings()
     access: AccessSettings = AccessSettings()
     source: str = Field("defaults", exclude=True, description="Where the settings came from, for messages.")
 

@@ -278,9 +278,15 @@ def iter_rows(summary: dict[str, Any]) -> Iterator[tuple[str, str]]:
     yield "first text p50 / p95 s", f"{fmt(lat['first_text_p50'])} / {fmt(lat['first_text_p95'])}"
 
 
+def settings_without_usage_log(settings: Settings) -> Settings:
+    """Evaluation questions are not staff's questions: they stay out of the usage log and its report."""
+    copy = settings.model_copy(deep=True)
+    copy.usage.enabled = False
+    return copy
+
+
 def settings_for_squad(settings: Settings, name: str) -> Settings:
     """A copy whose knowledge base lives under data_dir/eval/<name>: the serving one is not touched."""
-    copy = settings.model_copy(deep=True)
+    copy = settings_without_usage_log(settings)
     copy.paths.data_dir = settings.paths.data_dir / "eval" / name
-    copy.usage.enabled = False
     return copy

@@ -152,6 +152,11 @@ class UsageLog:
             r = conn.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
         return dict(r) if r else None
 
+    def rows(self, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
+        """Answers recorded in [since, until), oldest first, with sources/cited/relevance decoded."""
+        self.flush()
+        return read_rows(self.path, since, until)
+
     def feedback(self, answer_id: str, rating: str, comment: str | None = None) -> None:
         if rating not in ("up", "down"):
             raise AssistantError("feedback is 'up' or 'down'")
@@ -163,3 +168,29 @@ class UsageLog:
             )
         if cur.rowcount == 0:
             raise AssistantError(f"no answer with id '{answer_id}' in the usage log ({self.path})")
+
+
+def read_rows(path: Path, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
+    """Rows of a usage database (also one that no service is writing to now, e.g. for a report)."""
+    if not path.is_file():
+        return []
+    where, args = [], []
+    if since is not None:
+        where.append("created >= ?")
+        args.append(_stamp(since))
+    if until is not None:
+        where.append("created < ?")
+        args.append(_stamp(until))
+    sql = "SELECT * FROM answers" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created"
+    with _connect(path) as conn:
+        out = [dict(r) for r in conn.execute(sql, args)]
+    for r in out:
+        for key in ("sources", "cited", "relevance"):
+            r[key] = json.loads(r[key]) if r[key] else None
+    return out
+
+
+def _stamp(when: datetime) -> str:
+    """Rows store UTC ISO stamps; a naive datetime is taken as UTC."""
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="seconds")

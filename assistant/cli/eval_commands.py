@@ -57,6 +57,7 @@ def eval_command(
             embedder = load_embedder(settings.embedding)
             Ingestor(settings, lambda: embedder).run([settings.paths.data_dir / "corpus"], prune=True)
     else:
+        settings = ev.settings_without_usage_log(settings)
         qs = ev.load_questions(questions)
     qs = ev.spread(qs, sample) if sample else qs
     qs = qs[:limit] if limit else qs

@@ -51,12 +51,13 @@ def main(
 
 
 def register() -> None:
-    from assistant.cli import eval_commands, kb_commands, qa_commands, search_commands
+    from assistant.cli import eval_commands, kb_commands, qa_commands, report_commands, search_commands
 
     kb_commands.register(app)
     search_commands.register(app)
     qa_commands.register(app)
     eval_commands.register(app)
+    report_commands.register(app)
 
 
 def run() -> None:

@@ -3,41 +3,15 @@ that never reach the user."""
 
 import logging
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
+from usage_seed import QUESTION
+from usage_seed import make_answer as answer
 
-from assistant.citations import CitationReport
 from assistant.config import UsageSettings
 from assistant.errors import AssistantError
-from assistant.qa import Answer, Source
 from assistant.usage import UsageLog
-
-QUESTION = "How many days before a password expires does the system remind you?"
-
-
-def answer(**kw) -> Answer:
-    a = Answer(question=QUESTION, user="staff", query=QUESTION, text="14 days before it expires [1].", **kw)
-    a.sources = [
-        Source(
-            1,
-            "it-helpdesk-guide.pdf",
-            "/m/it.pdf",
-            None,
-            2,
-            2,
-            "2.1 Password rules",
-            "Passwords expire…",
-            0.9,
-            "c1",
-            1,
-            cited=True,
-        )
-    ]
-    a.citations = CitationReport(cited=[1])
-    a.prompt_tokens, a.completion_tokens = 900, 12
-    a.timings = {"retrieval_s": 0.01, "first_token_s": 6.5, "first_text_s": 6.9, "generation_s": 0.4, "total_s": 7.0}
-    a.model, a.backend = "SmolLM2-135M-Instruct.Q4_1.gguf", "llamacpp"
-    return a
 
 
 def test_an_answer_becomes_one_row_with_its_feedback(tmp_path):
@@ -74,7 +48,7 @@ def test_privacy_option_keeps_question_and_answer_text_out_of_the_database(tmp_p
 def test_old_rows_are_deleted_by_retention(tmp_path):
     path = tmp_path / "usage.sqlite"
     log = UsageLog(path, UsageSettings(retention_days=30))
-    old, new = answer(created="2020-01-01T00:00:00+00:00"), answer()
+    old, new = answer(created=datetime(2020, 1, 1, tzinfo=UTC)), answer()
     log.record(old)
     log.record(new)
     log.close()
