@@ -1,13 +1,14 @@
 """`assistant eval` on hand-made question files and on a SQuAD-format set, through the real pipeline."""
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 from cli_runner import run_cli as run
 
 from assistant.errors import AssistantError
-from assistant.evaluation import load_questions
+from assistant.evaluation import load_questions, spread
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DEV = ROOT.parent / "shared" / "data" / "dev"
@@ -52,6 +53,37 @@ def test_question_files_are_read_with_clear_errors(tmp_path):
     q1, q2 = load_questions(squad, tmp_path / "corpus")
     assert q1.gold == ["p00000.txt"] and q1.answers == ["Lot A"] and q2.unanswerable and q2.gold == []
     assert (tmp_path / "corpus" / "p00000.txt").read_text(encoding="utf-8") == "Lot A is for visitors."
+    squad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(AssistantError, match="not valid JSON"):
+        load_questions(squad, tmp_path / "corpus")
+
+
+def test_holdout_keeps_articles_out_of_the_corpus_and_makes_their_questions_unanswerable(tmp_path):
+    articles = [
+        {"title": f"A{a}", "paragraphs": [{"context": f"Article {a} text.", "qas": [
+            {"id": f"q{a}", "question": f"What is in article {a}?", "answers": [{"text": f"Article {a}"}]}]}]}
+        for a in range(4)
+    ]  # fmt: skip
+    squad = tmp_path / "s.json"
+    squad.write_text(json.dumps({"data": articles}), encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    qs = load_questions(squad, corpus, holdout=0.5)
+    # share 0.5: article a is out when floor((a+1)/2) > floor(a/2), i.e. a = 1 and 3
+    assert [(q.id, q.unanswerable, q.gold) for q in qs] == [
+        ("q0", False, ["p00000.txt"]),
+        ("q1", True, []),
+        ("q2", False, ["p00002.txt"]),
+        ("q3", True, []),
+    ]
+    assert sorted(f.name for f in corpus.iterdir()) == ["p00000.txt", "p00002.txt"]
+    load_questions(squad, corpus)  # no holdout: every passage is back
+    assert len(list(corpus.iterdir())) == 4
+    load_questions(squad, corpus, holdout=0.25)  # a stale passage of another holdout is removed
+    assert sorted(f.name for f in corpus.iterdir()) == ["p00000.txt", "p00001.txt", "p00002.txt"]
+    with pytest.raises(AssistantError, match="share of the articles"):
+        load_questions(squad, corpus, holdout=1.0)
+    assert [q.id for q in spread(qs, 2)] == ["q0", "q2"]
+    assert spread(qs, 10) == qs
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +116,14 @@ def test_eval_scores_a_small_set_and_resumes(config, tmp_path):
     again = run(config, "eval", str(qfile), "--json")  # resumes: nothing asked again
     assert again.returncode == 0 and json.loads(again.stdout)["recall@1"] == s["recall@1"]
     assert len(results.read_text(encoding="utf-8").splitlines()) == 2
-    shown = run(config, "eval", str(qfile))
+    shown = run(config, "eval", str(qfile), "--out", str(tmp_path / "eval.html"))
     assert "recall@5" in shown.stdout and "abstention recall" in shown.stdout
+    html = (tmp_path / "eval.html").read_text(encoding="utf-8")
+    assert html.count("<svg") == 2 and "tiny.jsonl" in html and "recall@1" in html
+    saved = json.loads((config.parent / "data" / "eval" / "tiny.summary.json").read_text(encoding="utf-8"))
+    assert saved["summary"]["recall@1"] == s["recall@1"] and saved["model"].endswith(".gguf")
+    usage = config.parent / "data" / "usage.sqlite"  # evaluation questions are not staff's usage
+    assert not usage.exists() or sqlite3.connect(usage).execute("SELECT COUNT(*) FROM answers").fetchone() == (0,)
 
 
 @pytest.mark.slow

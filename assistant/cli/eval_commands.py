@@ -38,6 +38,7 @@ def eval_command(
         bool, typer.Option("--restart", help="Forget earlier results of this file and start over.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write an HTML report with charts.")] = None,
 ) -> None:
     """Run a question file through the real pipeline (same config as serving); resumes if interrupted."""
     from assistant import evaluation as ev
@@ -92,6 +93,15 @@ def eval_command(
         model=service.model.name,
         options={"k": k, "user": user, "sample": sample, "limit": limit, "holdout": holdout},
     )
+    if out is not None:
+        from assistant.report_html import render_evaluation
+
+        meta = json.loads((eval_dir / f"{name}.summary.json").read_text(encoding="utf-8"))
+        ranks = [r.rank for r in results if r.has_gold and not r.unanswerable]
+        html = render_evaluation(summary, ranks, [r.total_s for r in results], meta)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
+        progress_console.print(f"report written to {out}")
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         return
