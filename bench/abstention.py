@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench import summary  # noqa: E402
 from bench.retrieval import DEFAULT_SETS  # noqa: E402
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
@@ -135,6 +136,20 @@ def main() -> int:
             )
     if best:
         print(f"\nchosen: dense weight {best[1][0]}, threshold {best[1][1]} (mean balanced accuracy {best[0]:.3f})")
+    from assistant.config import Settings
+
+    qa = Settings().qa
+    configured = (qa.abstain_dense_weight, qa.abstain_threshold)
+    for name in sweeps:
+        if configured in sweeps[name]:
+            m = sweeps[name][configured]
+            summary.record(
+                **{
+                    f"{name}: answered / abstention recall / precision (configured rule)": (
+                        f"{m['answer_recall']:.3f} / {m['abstain_recall']:.3f} / {m['abstain_precision']:.3f}"
+                    )
+                }
+            )
     return 0
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench import summary  # noqa: E402
 
 
 def _ours(folder: str, out: mp.Queue) -> None:
@@ -101,7 +102,7 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     folders = [ROOT / "samples" / "manuals", *args.folders]
-    rows = []
+    rows: list[dict] = []
     for folder in folders:
         for name, target in (("ours", _ours), ("stock LangChain", _stock)):
             runs = [_measure(target, folder) for _ in range(args.repeat)]
@@ -109,6 +110,16 @@ def main() -> int:
             med["pages_per_s"] = med["pages"] / med["seconds"] if med["seconds"] else 0.0
             med["chunks_per_s"] = med["chunks"] / med["seconds"] if med["seconds"] else 0.0
             rows.append({"corpus": folder.name, "pipeline": name, **med})
+    for ours, stock in zip(rows[::2], rows[1::2], strict=True):
+        summary.record(
+            **{
+                f"{ours['corpus']}: ours pages/s": round(ours["pages_per_s"], 2),
+                f"{ours['corpus']}: stock pages/s": round(stock["pages_per_s"], 2),
+                f"{ours['corpus']}: ours / stock wall time": round(ours["seconds"] / stock["seconds"], 2)
+                if stock["seconds"]
+                else None,
+            }
+        )
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

@@ -26,6 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench import summary  # noqa: E402
 from bench.generate import build_context, timed_stream  # noqa: E402
 
 
@@ -150,6 +151,12 @@ def main() -> int:
         )
     a, b = rows
     print(f"\nQ4_0 / Q4_1: TTFT {b['ttft_s'] / a['ttft_s']:.2f}x, perplexity {b['perplexity'] / a['perplexity']:.3f}x")
+    summary.record(
+        q4_0_over_q4_1_ttft=round(b["ttft_s"] / a["ttft_s"], 3),
+        q4_0_over_q4_1_perplexity=round(b["perplexity"] / a["perplexity"], 3),
+        facts_q4_1=round(a["fact"], 3),
+        facts_q4_0=round(b["fact"], 3),
+    )
     return 0
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench import summary  # noqa: E402
+
 DEV = ROOT.parent / "shared" / "data" / "dev"
 DEFAULT_SETS = [DEV / "jsquad" / "jsquad-valid-v1.3.json", DEV / "xquad-en" / "xquad.en.json"]
 EMBEDDERS = {
@@ -209,6 +211,9 @@ def main() -> int:
                 f"\n{r['set']} / {r['embedder']}: {r['passages']} passages -> {r['chunks']} chunks ingested in "
                 f"{r['ingest_s']:.0f} s ({r['failed']} failed); {r['questions']} questions"
             )
+    for r in rows:
+        if "MRR@10" in r and r["method"].startswith(("hybrid", "stock")):
+            summary.record(**{f"{r['set']} {r['method']}: R@5 / MRR@10": f"{r['R@5']:.3f} / {r['MRR@10']:.3f}"})
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2, ensure_ascii=False))
     return 0

@@ -23,6 +23,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench import summary  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -150,6 +151,7 @@ def main() -> int:
                     f"{rss_mb():.0f} |",
                     flush=True,
                 )
+                summary.record(**{f"{n:,} chunks, {kind}: hybrid p50 / p95 ms": fmt["hybrid"]})
             kb.close()
     return 0
 
