@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import logging
 import warnings
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from assistant.report import OUTCOMES
@@ -80,6 +81,8 @@ LABELS: dict[str, dict[str, str]] = {
         "estimate": "Estimates from the prices in config.toml [cost]",
         "machine_period": "machine (period)",
         "machine_busy": "machine (busy)",
+        "days": "days",
+        "per_1k": "per 1,000 tokens",
     },
     "ja": {
         "title": "ドキュメントアシスタント 利用状況・コストレポート",
@@ -131,10 +134,24 @@ LABELS: dict[str, dict[str, str]] = {
         "estimate": "config.toml の [cost] の価格による試算",
         "machine_period": "マシン（期間）",
         "machine_busy": "マシン（稼働時）",
+        "days": "日",
+        "per_1k": "1,000トークンあたり",
     },
 }
 
-_env = Environment(loader=PackageLoader("assistant", "templates"), autoescape=select_autoescape(["html"]))
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"), autoescape=select_autoescape(["html"])
+)
+
+
+def money(amount: float | None) -> str:
+    """Two decimals from 1 up; three significant digits below (an answer costs fractions of a cent)."""
+    if amount is None:
+        return "–"
+    return f"{amount:,.2f}" if abs(amount) >= 1 or amount == 0 else f"{amount:.3g}"
+
+
+_env.filters["money"] = money
 
 
 def render_report(report: dict[str, Any], lang: str = "en") -> str:
@@ -196,13 +213,14 @@ def _questions_per_day(days: list[dict[str, Any]], t: dict[str, str]) -> Markup:
 
 def _latency_per_day(days: list[dict[str, Any]], t: dict[str, str]) -> Markup:
     def draw(ax) -> None:  # noqa: ANN001
-        x = [i for i, d in enumerate(days) if d["total_p50_s"] is not None]
-        for key, label in (("total_p95_s", "p95"), ("total_p50_s", "p50")):
-            ax.plot(x, [days[i][key] for i in x], marker="o", color=COLORS[label], label=label)
+        x = list(range(len(days)))
+        for key, label in (("total_p95_s", "p95"), ("total_p50_s", "p50")):  # a day without questions is a gap
+            y = [float("nan") if d[key] is None else d[key] for d in days]
+            ax.plot(x, y, marker="o", color=COLORS[label], label=label)
         _date_axis(ax, days)
         ax.set_ylim(bottom=0)
         ax.set_title(t["latency_per_day"])
-        if x:
+        if any(d["total_p50_s"] is not None for d in days):
             ax.legend(fontsize=8, frameon=False)
 
     return _svg(draw)
@@ -228,7 +246,7 @@ def _cost_bars(cost: dict[str, Any], t: dict[str, str]) -> Markup:
         shown = [(label, v, c) for label, v, c in bars if v is not None]
         ax.barh([label for label, _, _ in shown], [v for _, v, _ in shown], color=[c for _, _, c in shown])
         for i, (_, v, _) in enumerate(shown):
-            ax.annotate(f" {v:.5f} {cost['currency']}", (v, i), va="center", fontsize=8)
+            ax.annotate(f" {money(v)} {cost['currency']}", (v, i), va="center", fontsize=8)
         ax.set_title(t["cost_chart"] + f" ({cost['currency']})")
         ax.spines[["top", "right"]].set_visible(False)
         ax.margins(x=0.35)

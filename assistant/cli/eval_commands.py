@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 console = Console(highlight=False)
@@ -81,7 +81,7 @@ def eval_command(
                 k=k,
                 user=user,
                 restart=restart,
-                on_progress=lambda i, _n: bar.update(task, completed=i),
+                on_progress=lambda i, n: _progress(bar, task, i, n),
             )
     finally:
         service.close()
@@ -111,6 +111,13 @@ def eval_command(
     for metric, value in ev.iter_rows(summary):
         table.add_row(metric, value)
     console.print(table)
+
+
+def _progress(bar: Progress, task: TaskID, done: int, total: int) -> None:
+    """The bar in a terminal; a line every 10 questions in a log file (a bar is only drawn on a terminal)."""
+    bar.update(task, completed=done)
+    if not progress_console.is_terminal and (done % 10 == 0 or done == total):
+        progress_console.print(f"eval: {done}/{total} questions")
 
 
 def register(app: typer.Typer) -> None:

@@ -88,7 +88,7 @@ def test_report_renders_with_charts_in_english_and_japanese(seeded):
     assert per_day.count('<g id="patch_') >= 4  # background + stacked bars of 3 days
     assert ">answered<" in per_day and ">not in the manuals<" in per_day  # the legend is text, not paths
     assert '<div class="big" id="questions">5</div>' in html
-    assert "12.00000 USD" in html and "hosted LLM API" in html
+    assert "12.00 USD" in html and "hosted LLM API" in html
     assert "<script" not in html and 'src="http' not in html  # opens offline, prints
     ja = render_report(r, "ja")
     assert "質問数" in ja and ">記載なし<" in ja and "運用コスト" in ja
