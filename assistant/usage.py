@@ -152,11 +152,6 @@ class UsageLog:
             r = conn.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
         return dict(r) if r else None
 
-    def rows(self, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
-        """Answers recorded in [since, until), oldest first, with sources/cited/relevance decoded."""
-        self.flush()
-        return read_rows(self.path, since, until)
-
     def feedback(self, answer_id: str, rating: str, comment: str | None = None) -> None:
         if rating not in ("up", "down"):
             raise AssistantError("feedback is 'up' or 'down'")
@@ -171,7 +166,8 @@ class UsageLog:
 
 
 def read_rows(path: Path, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
-    """Rows of a usage database (also one that no service is writing to now, e.g. for a report)."""
+    """Answers recorded in [since, until), oldest first, with sources/cited/relevance decoded. Reads the file
+    directly: the report and the export run beside a serving process, not inside it."""
     if not path.is_file():
         return []
     where, args = [], []
