@@ -53,6 +53,7 @@ def test_report_writes_html_and_json_for_a_period(config, tmp_path):
         (["--since", "last tuesday"], "not a date"),
         (["--since", "2026-11-02", "--until", "2026-11-01"], "--until must be after --since"),
         (["--lang", "fr"], "choose one of: en, ja"),
+        (["--out", "report.json"], "give the HTML file"),
     ],
 )
 def test_report_rejects_bad_options_clearly(config, args, message):

@@ -50,8 +50,12 @@ def report(
 ) -> None:
     """Questions, answered vs not found, feedback, latency, tokens, running cost and the latest evaluations."""
     from assistant.report import usage_report
-    from assistant.report_html import LABELS, render_report
+    from assistant.report_html import LABELS, money, render_report
 
+    if out is not None and out.suffix.lower() not in (".html", ".htm"):
+        raise typer.BadParameter(
+            "give the HTML file (report.html); its data goes beside it as .json", param_hint="--out"
+        )
     if lang not in LABELS:
         raise typer.BadParameter(f"choose one of: {', '.join(LABELS)}", param_hint="--lang")
     start, end = parse_when(since, "--since"), parse_when(until, "--until")
@@ -66,7 +70,7 @@ def report(
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
     c = data["cost"]
-    money = lambda x: "–" if x is None else f"{x:.5f} {c['currency']}"  # noqa: E731
+    cur = c["currency"]
     period = data["period"]
     console.print(
         f"{data['questions']} questions from {data['users']} users, {period['start'][:10]} to {period['end'][:10]}"
@@ -78,9 +82,10 @@ def report(
         f"feedback: {data['feedback']['up']} up, {data['feedback']['down']} down"
     )
     console.print(
-        f"machine cost {money(c['machine_cost'])}, per answered question {money(c['machine_cost_per_answer'])}"
+        f"machine cost {money(c['machine_cost'])} {cur}, "
+        f"per answered question {money(c['machine_cost_per_answer'])} {cur}"
         + (
-            f"; {c['hosted']['name']} for the same tokens {money(c['hosted']['cost_per_answer'])}"
+            f"; {c['hosted']['name']} for the same tokens {money(c['hosted']['cost_per_answer'])} {cur}"
             if c["hosted"]
             else ""
         )
