@@ -174,6 +174,7 @@ def _evaluation(record: dict[str, Any]) -> dict[str, Any]:
     value = lambda key: (s.get(key) or {}).get("value")  # noqa: E731
     return {
         "file": record.get("file"),
+        "options": ", ".join(f"{k} {v}" for k, v in (record.get("options") or {}).items() if v and k != "k"),
         "finished": record.get("finished"),
         "model": record.get("model"),
         "questions": s.get("questions"),
