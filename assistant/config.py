@@ -208,10 +208,6 @@ class CostSettings(_Section):
         None, ge=0, description="Reference price per 1,000 completion tokens; unset: no comparison."
     )
 
-    @property
-    def has_reference(self) -> bool:
-        return self.hosted_input_per_1k is not None and self.hosted_output_per_1k is not None
-
 
 class AccessSettings(_Section):
     """Who may read what: documents carry groups (ingest --groups), users belong to groups."""

@@ -26,6 +26,7 @@ from typing import Any
 from assistant import eval_metrics as m
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.files import write_text_atomic
 from assistant.qa import QAService
 
 
@@ -192,9 +193,14 @@ def run(
     return [done[q.id] for q in questions]
 
 
+def answerable_ranks(results: list[EvalResult]) -> list[int | None]:
+    """Rank of the gold source for each question that has one (None: not in the ranking)."""
+    return [r.rank for r in results if r.has_gold and not r.unanswerable]
+
+
 def summarize(results: list[EvalResult]) -> dict[str, Any]:
     """Every metric with its 95% bootstrap interval (None where the set has nothing to score it on)."""
-    ranks = [r.rank for r in results if r.has_gold and not r.unanswerable]
+    ranks = answerable_ranks(results)
 
     def metric(values: list[float]) -> dict[str, Any]:
         return {"value": m.mean(values), "ci95": m.bootstrap_ci(values), "n": len(values)}
@@ -226,7 +232,9 @@ def summarize(results: list[EvalResult]) -> dict[str, Any]:
     return out
 
 
-def save_summary(summary: dict[str, Any], path: Path, *, source: Path, model: str, options: dict[str, Any]) -> None:
+def save_summary(
+    summary: dict[str, Any], path: Path, *, source: Path, model: str, options: dict[str, Any]
+) -> dict[str, Any]:
     """The latest scores of a question file, beside its results; `assistant report` shows the newest ones."""
     record = {
         "file": str(source),
@@ -235,9 +243,8 @@ def save_summary(summary: dict[str, Any], path: Path, *, source: Path, model: st
         "options": options,
         "summary": summary,
     }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps(record, ensure_ascii=False, indent=2))
+    return record
 
 
 def latest_summaries(eval_dir: Path) -> list[dict[str, Any]]:

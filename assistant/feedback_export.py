@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
+from assistant.files import write_text_atomic
 
 
 def questions_from_feedback(rows: list[dict[str, Any]], rating: str | None = None) -> list[dict[str, Any]]:
@@ -48,7 +49,4 @@ def _question(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_jsonl(questions: list[dict[str, Any]], out: Path) -> None:
-    """Written whole to a temporary file, then moved: an existing question file is never left half-written."""
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
-    tmp.replace(out)
+    write_text_atomic(out, "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions))

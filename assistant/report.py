@@ -115,8 +115,7 @@ def _cost(
         "answers_per_hour_capacity": 3600 / m.mean(per_answer) if per_answer else None,
         "hosted": None,
     }
-    if cost.has_reference:
-        assert cost.hosted_input_per_1k is not None and cost.hosted_output_per_1k is not None
+    if cost.hosted_input_per_1k is not None and cost.hosted_output_per_1k is not None:
         hosted = prompt_tokens / 1000 * cost.hosted_input_per_1k + completion_tokens / 1000 * cost.hosted_output_per_1k
         out["hosted"] = {
             "name": cost.hosted_name,

@@ -43,6 +43,7 @@ def eval_command(
     """Run a question file through the real pipeline (same config as serving); resumes if interrupted."""
     from assistant import evaluation as ev
     from assistant.factory import build_qa_service
+    from assistant.files import write_text_atomic
 
     settings = ctx.obj.settings
     name = ev.eval_name(questions, holdout)
@@ -86,7 +87,7 @@ def eval_command(
     finally:
         service.close()
     summary = ev.summarize(results)
-    ev.save_summary(
+    record = ev.save_summary(
         summary,
         eval_dir / f"{name}.summary.json",
         source=questions,
@@ -96,11 +97,9 @@ def eval_command(
     if out is not None:
         from assistant.report_html import render_evaluation
 
-        meta = json.loads((eval_dir / f"{name}.summary.json").read_text(encoding="utf-8"))
-        ranks = [r.rank for r in results if r.has_gold and not r.unanswerable]
-        html = render_evaluation(summary, ranks, [r.total_s for r in results], meta)
+        html = render_evaluation(summary, ev.answerable_ranks(results), [r.total_s for r in results], record)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(html, encoding="utf-8")
+        write_text_atomic(out, html)
         progress_console.print(f"report written to {out}")
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")

@@ -49,6 +49,7 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report data as JSON.")] = False,
 ) -> None:
     """Questions, answered vs not found, feedback, latency, tokens, running cost and the latest evaluations."""
+    from assistant.files import write_text_atomic
     from assistant.report import usage_report
     from assistant.report_html import LABELS, money, render_report
 
@@ -64,8 +65,8 @@ def report(
     data = usage_report(ctx.obj.settings, start, end)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _write(out, render_report(data, lang))
-        _write(out.with_suffix(".json"), json.dumps(data, ensure_ascii=False, indent=2))
+        write_text_atomic(out, render_report(data, lang))
+        write_text_atomic(out.with_suffix(".json"), json.dumps(data, ensure_ascii=False, indent=2))
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
@@ -114,12 +115,6 @@ def feedback_export(
     console.print(
         f"{len(questions)} questions written to {out} ({review} marked for review: set file/page or unanswerable)"
     )
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def register(app: typer.Typer) -> None:
