@@ -32,9 +32,9 @@ THRESHOLDS = [round(0.05 * i, 2) for i in range(4, 31)]
 
 
 def features(settings, corpus_dirs: list[Path], questions: list[tuple[str, bool]]) -> list[tuple[float, float, bool]]:  # noqa: ANN001
+    from assistant.answering.relevance import assess
     from assistant.embeddings import load_embedder
-    from assistant.factory import open_searcher
-    from assistant.relevance import assess
+    from assistant.services import open_searcher
     from ingest.pipeline import Ingestor
 
     embedder = load_embedder(settings.embedding)
@@ -94,7 +94,7 @@ def main() -> int:
     ap.add_argument("--max-questions", type=int, default=300, help="per side (answerable / not) of each SQuAD set")
     ap.add_argument("--json", type=Path, help="also write the signals of every question here")
     args = ap.parse_args()
-    from assistant.config import Settings
+    from assistant.core.config import Settings
 
     sets: dict[str, list[tuple[float, float, bool]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,7 +136,7 @@ def main() -> int:
             )
     if best:
         print(f"\nchosen: dense weight {best[1][0]}, threshold {best[1][1]} (mean balanced accuracy {best[0]:.3f})")
-    from assistant.config import Settings
+    from assistant.core.config import Settings
 
     qa = Settings().qa
     configured = (qa.abstain_dense_weight, qa.abstain_threshold)

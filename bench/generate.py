@@ -64,7 +64,7 @@ def main() -> int:
 
     from llama_cpp import Llama
 
-    from assistant.config import Settings
+    from assistant.core.config import Settings
     from assistant.llm import ChatMessage, GenerationParams, load_chat_model
 
     settings = Settings()
@@ -144,7 +144,7 @@ def main() -> int:
 def end_to_end(settings, model, args) -> float | None:  # noqa: ANN001
     """The `ask` path as a user meets it: sample manuals ingested, sources filling ~context_tokens."""
     from assistant.embeddings import load_embedder
-    from assistant.factory import build_qa_service, open_searcher
+    from assistant.services import build_qa_service, open_searcher
     from ingest.pipeline import Ingestor
 
     settings.qa.sources = 8

@@ -26,7 +26,7 @@ from bench import summary  # noqa: E402
 
 
 def _ours(folder: str, out: mp.Queue) -> None:
-    from assistant.config import Settings
+    from assistant.core.config import Settings
     from assistant.embeddings import load_embedder
     from ingest.pipeline import Ingestor
 
@@ -56,7 +56,7 @@ def _stock(folder: str, out: mp.Queue) -> None:
     from langchain_community.vectorstores import FAISS
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from assistant.config import Settings
+    from assistant.core.config import Settings
     from assistant.embeddings import load_embedder
 
     t = time.perf_counter()

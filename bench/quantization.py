@@ -94,12 +94,12 @@ def main() -> int:
 
     from llama_cpp import Llama
 
-    from assistant.config import Settings
+    from assistant.core.config import Settings
+    from assistant.core.model_files import resolve_gguf
     from assistant.embeddings import load_embedder
-    from assistant.factory import build_qa_service, open_searcher
     from assistant.llm import load_chat_model
     from assistant.llm.requantize import requantized
-    from assistant.models import resolve_gguf
+    from assistant.services import build_qa_service, open_searcher
     from ingest.pipeline import Ingestor
 
     questions = [

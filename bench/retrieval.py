@@ -70,10 +70,10 @@ def rank_of(gold: int, passage_ids: list[int]) -> int | None:
 def run_set(
     path: Path, embedder_name: str, max_q: int | None, grid: bool, stock: bool = True, sudachi_mode: str | None = None
 ) -> list[dict]:
-    from assistant.config import Settings
+    from assistant.core.config import Settings
     from assistant.embeddings import load_embedder
-    from assistant.retrieval import Searcher, convex_fuse, rrf_fuse
-    from assistant.store import KnowledgeBase
+    from assistant.kb import KnowledgeBase
+    from assistant.retrieval.searcher import Searcher, convex_fuse, rrf_fuse
     from ingest.pipeline import Ingestor
 
     passages, questions = load_squad(path)
@@ -197,7 +197,7 @@ def main() -> int:
     rows = []
     print("| set | embedder | method | R@1 | R@5 | R@10 | MRR@10 | p50 ms | p95 ms |")
     print("|---|---|---|---|---|---|---|---|---|", flush=True)
-    from assistant.config import Settings
+    from assistant.core.config import Settings
 
     configured = next(k for k, (backend, _) in EMBEDDERS.items() if backend == Settings().embedding.backend)
     for emb in args.embedder or [configured]:

@@ -31,7 +31,7 @@ def rss_mb() -> float:
 
 
 def build(kb_dir: Path, n: int, dim: int, rng: np.random.Generator, vocab: list[str], spec) -> float:  # noqa: ANN001
-    from assistant.store import ChunkRecord, DocumentRecord, GenerationWriter, ingestion_lock
+    from assistant.kb import ChunkRecord, DocumentRecord, GenerationWriter, ingestion_lock
 
     identity = {"backend": "synthetic", "model": "random", "dim": dim, "normalize": True, "passage_prefix": ""}
     t = time.perf_counter()
@@ -76,11 +76,11 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=200)
     args = ap.parse_args()
 
-    from assistant.config import Settings
+    from assistant.core.config import Settings
     from assistant.embeddings import load_embedder
-    from assistant.retrieval import Searcher
-    from assistant.store import KnowledgeBase
-    from assistant.vector_index import IndexSpec, kind_of
+    from assistant.kb import KnowledgeBase
+    from assistant.kb.vector_index import IndexSpec, kind_of
+    from assistant.retrieval.searcher import Searcher
 
     settings = Settings()
     rng = np.random.default_rng(0)

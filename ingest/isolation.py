@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from assistant.errors import DocumentError
+from assistant.core.errors import DocumentError
 from ingest.document import ParsedDocument
 from ingest.loaders import LoadOptions, load_file
 

@@ -17,19 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from assistant.config import Settings
+from assistant.core.config import Settings
+from assistant.core.errors import EmbedderMismatch
 from assistant.embeddings import BaseEmbedder
-from assistant.errors import EmbedderMismatch
-from assistant.keywords import get_tokenizer
-from assistant.store import (
-    IDENTITY_KEYS,
-    ChunkRecord,
-    DocumentRecord,
-    GenerationWriter,
-    KnowledgeBase,
-    ingestion_lock,
-)
-from assistant.vector_index import IndexSpec
+from assistant.kb import ChunkRecord, DocumentRecord, GenerationWriter, KnowledgeBase, ingestion_lock
+from assistant.kb.keywords import get_tokenizer
+from assistant.kb.schema import IDENTITY_KEYS
+from assistant.kb.vector_index import IndexSpec
 from ingest.chunking import Chunk, Chunker, text_hash
 from ingest.document import ParsedDocument
 from ingest.isolation import parse_files
@@ -261,16 +255,21 @@ class Ingestor:
 
     def _plan(self, files, outcomes, roots, labels, prune, t0) -> IngestReport:  # noqa: ANN001
         kb = KnowledgeBase.open(self.kb_dir)
-        self._check_configured_model(kb)
-        to_parse, regroup, final = self._classify(kb, files, labels)
-        outcomes += final
-        for f, _, old in to_parse:
-            outcomes.append(FileOutcome(str(f), "replaced" if old else "ingested", "dry run"))
-        for old, _ in regroup:
-            outcomes.append(FileOutcome(old.source, "updated", "dry run: groups/tags"))
-        if prune:
-            outcomes += [FileOutcome(d.source, "removed", "dry run: file is gone") for d in self._prunable(kb, roots)]
-        return IngestReport(outcomes, kb.generation, dry_run=True, seconds=time.monotonic() - t0)
+        try:
+            self._check_configured_model(kb)
+            to_parse, regroup, final = self._classify(kb, files, labels)
+            outcomes += final
+            for f, _, old in to_parse:
+                outcomes.append(FileOutcome(str(f), "replaced" if old else "ingested", "dry run"))
+            for old, _ in regroup:
+                outcomes.append(FileOutcome(old.source, "updated", "dry run: groups/tags"))
+            if prune:
+                outcomes += [
+                    FileOutcome(d.source, "removed", "dry run: file is gone") for d in self._prunable(kb, roots)
+                ]
+            return IngestReport(outcomes, kb.generation, dry_run=True, seconds=time.monotonic() - t0)
+        finally:
+            kb.close()
 
     def _run_locked(self, files, outcomes, roots, labels, prune, passwords) -> IngestReport:  # noqa: ANN001
         kb = KnowledgeBase.open(self.kb_dir)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
+from assistant.core.config import Settings
 from assistant.embeddings import BaseEmbedder, load_embedder
 from ingest.pipeline import Ingestor
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pdf_factory as pf
 from cli_runner import run_cli as run
 
-from assistant.config import Settings
+from assistant.core.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

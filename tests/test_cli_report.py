@@ -7,9 +7,9 @@ import pytest
 from cli_runner import run_cli as run
 from usage_seed import make_answer, seed
 
-from assistant.config import UsageSettings
-from assistant.evaluation import load_questions
-from assistant.usage import UsageLog
+from assistant.analytics.evaluation import load_questions
+from assistant.analytics.usage import UsageLog
+from assistant.core.config import UsageSettings
 
 NOW = datetime.now(UTC)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from cli_runner import run_cli as run
 
-from assistant.errors import AssistantError
-from assistant.evaluation import load_questions, spread
+from assistant.analytics.evaluation import load_questions, spread
+from assistant.core.errors import AssistantError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DEV = ROOT.parent / "shared" / "data" / "dev"

@@ -1,12 +1,11 @@
-"""Answers as the Q&A service records them, for tests of the usage log, the report and the feedback export."""
+"""Answers as the usage log records them, for tests of the usage log, the report and the feedback export."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 
-from assistant.citations import CitationReport
-from assistant.qa import Answer, Source
-from assistant.usage import UsageLog
+from assistant.analytics.usage import UsageLog, UsageRecord, UsedSource
 
 QUESTION = "How many days before a password expires does the system remind you?"
 
@@ -22,28 +21,36 @@ def make_answer(
     completion_tokens: int = 12,
     file: str = "it-helpdesk-guide.pdf",
     page: int = 2,
-) -> Answer:
-    a = Answer(question=question, user=user, query=question, text="14 days before it expires [1].", outcome=outcome)
-    if created is not None:
-        a.created = created.isoformat(timespec="seconds")
+) -> UsageRecord:
     cited = outcome in ("answered", "quoted")
-    a.sources = [
-        Source(1, file, f"/m/{file}", None, page, page, "2.1 Password rules", "Passwords expire…", 0.9, "c1", 1, cited)
-    ]
-    a.citations = CitationReport(cited=[1] if cited else [])
-    a.prompt_tokens, a.completion_tokens = prompt_tokens, completion_tokens
-    a.timings = {
-        "retrieval_s": 0.01,
-        "first_token_s": total_s - 0.5,
-        "first_text_s": total_s - 0.1,
-        "generation_s": 0.4,
-        "total_s": total_s,
-    }
-    a.model, a.backend = "SmolLM2-135M-Instruct.Q4_1.gguf", "llamacpp"
-    return a
+    return UsageRecord(
+        id=uuid.uuid4().hex[:12],
+        created=(created or datetime.now(UTC)).isoformat(timespec="seconds"),
+        kind="answer",
+        user=user,
+        question=question,
+        query=question,
+        language="en",
+        outcome=outcome,
+        abstained=not cited,
+        text="14 days before it expires [1].",
+        sources=[UsedSource(1, file, page, 0.9, cited, "Passwords expire…")],
+        cited=[1] if cited else [],
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        timings={
+            "retrieval_s": 0.01,
+            "first_token_s": total_s - 0.5,
+            "first_text_s": total_s - 0.1,
+            "generation_s": 0.4,
+            "total_s": total_s,
+        },
+        model="SmolLM2-135M-Instruct.Q4_1.gguf",
+        backend="llamacpp",
+    )
 
 
-def seed(log: UsageLog, answers: list[Answer], feedback: dict[int, tuple[str, str | None]] | None = None) -> None:
+def seed(log: UsageLog, answers: list[UsageRecord], feedback: dict[int, tuple[str, str | None]] | None = None) -> None:
     """Record the answers, then rate those named by index: {index: (up|down, comment)}."""
     for a in answers:
         log.record(a)

@@ -41,9 +41,11 @@ def eval_command(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write an HTML report with charts.")] = None,
 ) -> None:
     """Run a question file through the real pipeline (same config as serving); resumes if interrupted."""
-    from assistant import evaluation as ev
-    from assistant.factory import build_qa_service
-    from assistant.files import write_text_atomic
+    from assistant.analytics import evaluation as ev
+    from assistant.cli.main import cli_principal
+    from assistant.core.files import write_text_atomic
+    from assistant.core.identity import UserDirectory
+    from assistant.services import Assistant
 
     settings = ctx.obj.settings
     name = ev.eval_name(questions, holdout)
@@ -65,7 +67,10 @@ def eval_command(
     qs = qs[:limit] if limit else qs
     eval_dir = ctx.obj.settings.paths.data_dir / "eval"
     results_path = eval_dir / f"{name}.results.jsonl"
-    service = build_qa_service(settings)
+    # Who asks is looked up in the serving user directory (an evaluation corpus has none of its own).
+    main_paths, access = ctx.obj.settings.paths, ctx.obj.settings.access
+    principal = cli_principal(UserDirectory(main_paths.users_db, access.users), user)
+    service = Assistant(settings)
     try:
         with Progress(
             TextColumn("[bold]eval[/]"),
@@ -80,7 +85,7 @@ def eval_command(
                 qs,
                 results_path,
                 k=k,
-                user=user,
+                principal=principal,
                 restart=restart,
                 on_progress=lambda i, n: _progress(bar, task, i, n),
             )
@@ -95,7 +100,7 @@ def eval_command(
         options={"k": k, "user": user, "sample": sample, "limit": limit, "holdout": holdout},
     )
     if out is not None:
-        from assistant.report_html import render_evaluation
+        from assistant.analytics.report_html import render_evaluation
 
         html = render_evaluation(summary, ev.answerable_ranks(results), [r.total_s for r in results], record)
         out.parent.mkdir(parents=True, exist_ok=True)

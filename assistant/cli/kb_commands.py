@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.cli.main import EXIT_ERROR, EXIT_PARTIAL, State
-from assistant.store import KnowledgeBase
+from assistant.kb import KnowledgeBase
 
 console = Console()
 err_console = Console(stderr=True)

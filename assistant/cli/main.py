@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from assistant.config import Settings, load_settings
-from assistant.errors import AssistantError
+from assistant.core.config import Settings, load_settings
+from assistant.core.errors import AssistantError
 
 app = typer.Typer(
     name="assistant",
@@ -48,6 +48,13 @@ def main(
     ] = None,
 ) -> None:
     ctx.obj = State(config)
+
+
+def cli_principal(service, user: str | None):  # noqa: ANN001, ANN201
+    """The CLI runs on the server, as its admin: without --user it reads every document, and says so explicitly."""
+    from assistant.core.identity import Principal
+
+    return service.principal(user) if user else Principal.everything()
 
 
 def register() -> None:

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from assistant.cli.main import cli_principal
+
 console = Console(highlight=False)
 
 EXIT_WORDS = {"/exit", "/quit", "exit", "quit", ":q"}
@@ -17,10 +19,16 @@ HELP = "Type a question. /new starts a new conversation, /exit (or Ctrl-D) leave
 
 
 def _service(ctx: typer.Context):  # noqa: ANN202
-    from assistant.factory import build_qa_service
+    from assistant.core.errors import AssistantError
+    from assistant.services import Assistant
 
     with console.status("loading the knowledge base and the model…"):
-        return build_qa_service(ctx.obj.settings)
+        service = Assistant(ctx.obj.settings)
+        if not service.has_documents:
+            service.close()
+            raise AssistantError("the knowledge base is empty: run `assistant ingest PATH` first")
+        service.model  # noqa: B018 - loaded now, under the status line, not at the first question
+        return service
 
 
 def _show_answer(stream) -> object:  # noqa: ANN001
@@ -77,7 +85,7 @@ def ask(
     """Answer one question from the manuals: streamed text with numbered citations, then the sources."""
     service = _service(ctx)
     try:
-        stream = service.ask(question, user=user)
+        stream = service.ask(question, principal=cli_principal(service, user))
         if as_json:
             sys.stdout.write(json.dumps(stream.result().to_dict(), ensure_ascii=False, indent=2) + "\n")
             return
@@ -99,8 +107,8 @@ def chat(
 
 
 def _chat_loop(service, user: str | None) -> None:  # noqa: ANN001
-    from assistant.errors import AssistantError
-    from assistant.qa import Turn
+    from assistant.answering.records import Turn
+    from assistant.core.errors import AssistantError
 
     history: list[Turn] = []
     who = f" as {user}" if user else ""
@@ -120,7 +128,8 @@ def _chat_loop(service, user: str | None) -> None:  # noqa: ANN001
             console.print("[dim]new conversation[/]")
             continue
         try:
-            stream = service.ask(line, user=user, history=history)
+            # Looked up per question: a group revoked meanwhile applies to the next question.
+            stream = service.ask(line, principal=cli_principal(service, user), history=history)
             answer = _show_answer(stream)
         except AssistantError as e:  # one failed question (busy model, server down) does not end the chat
             console.print(f"[bold red]error:[/] {escape(str(e))}")
@@ -137,9 +146,9 @@ def feedback(
     comment: Annotated[str | None, typer.Option("--comment", "-m", help="What was right or wrong.")] = None,
 ) -> None:
     """Rate an answer; the rating is stored with it in the usage log."""
-    from assistant.factory import open_usage_log
+    from assistant.analytics.usage import UsageLog
 
-    usage = open_usage_log(ctx.obj.settings)
+    usage = UsageLog(ctx.obj.settings.paths.usage_db, ctx.obj.settings.usage)
     try:
         usage.feedback(answer_id, rating.lower(), comment)
     finally:

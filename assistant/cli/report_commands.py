@@ -49,9 +49,9 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report data as JSON.")] = False,
 ) -> None:
     """Questions, answered vs not found, feedback, latency, tokens, running cost and the latest evaluations."""
-    from assistant.files import write_text_atomic
-    from assistant.report import usage_report
-    from assistant.report_html import LABELS, money, render_report
+    from assistant.analytics.report import usage_report
+    from assistant.analytics.report_html import LABELS, money, render_report
+    from assistant.core.files import write_text_atomic
 
     if out is not None and out.suffix.lower() not in (".html", ".htm"):
         raise typer.BadParameter(
@@ -103,8 +103,8 @@ def feedback_export(
     until: Until = None,
 ) -> None:
     """Export rated answers as questions for the next evaluation (rated down: marked for review)."""
-    from assistant.feedback_export import questions_from_feedback, write_jsonl
-    from assistant.usage import read_rows
+    from assistant.analytics.feedback_export import questions_from_feedback, write_jsonl
+    from assistant.analytics.usage import read_rows
 
     if rating not in (None, "up", "down"):
         raise typer.BadParameter("up or down", param_hint="--rating")

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assistant.errors import AssistantError
+from assistant.core.errors import AssistantError
 
 console = Console()
 
@@ -26,24 +26,29 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Search the knowledge base (dense + keyword, fused) and print ranked hits with their sources."""
-    from assistant.factory import open_knowledge_base, open_searcher
+    from assistant.cli.main import cli_principal
     from assistant.retrieval import MODES
+    from assistant.services import Assistant
 
-    settings = ctx.obj.settings
     if mode not in MODES:
         raise AssistantError(f"--mode must be one of {', '.join(MODES)}")
-    groups = settings.access.groups_for(user)
-    kb = open_knowledge_base(settings)
-    doc_ids = None
-    if doc:
-        doc_ids = []
-        for ref in doc:
-            found = kb.find_documents(ref)
-            if not found:
-                raise AssistantError(f"no document matches '{ref}'")
-            doc_ids += [d.id for d in found]
-    searcher = open_searcher(settings, kb)
-    hits = searcher.search(query, k, groups=groups, doc_ids=doc_ids, tags=tag, mode=mode)
+    service = Assistant(ctx.obj.settings)
+    try:
+        if not service.has_documents:
+            raise AssistantError("the knowledge base is empty: run `assistant ingest PATH` first")
+        principal = cli_principal(service, user)
+        doc_ids = None
+        if doc:
+            doc_ids = []
+            for ref in doc:
+                found = service.find_documents(ref)
+                if not found:
+                    raise AssistantError(f"no document matches '{ref}'")
+                doc_ids += [d.id for d in found]
+        hits = service.search(query, k, principal=principal, doc_ids=doc_ids, tags=tag, mode=mode)
+    finally:
+        service.close()
+    groups = sorted(principal.groups) if principal.groups is not None else None
     if as_json:
         rows = [h.metadata() | {"rank": i, "text": h.text} for i, h in enumerate(hits, start=1)]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")

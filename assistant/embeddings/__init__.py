@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.config import EmbeddingSettings
+from assistant.core.config import EmbeddingSettings
 from assistant.embeddings.base import BaseEmbedder
 
 

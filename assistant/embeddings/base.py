@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.config import EmbeddingSettings
-from assistant.models import package_root
+from assistant.core.config import EmbeddingSettings
+from assistant.core.model_files import package_root
 
 
 def resolve_model_ref(ref: str) -> Path | str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.config import EmbeddingSettings
+from assistant.core.config import EmbeddingSettings
+from assistant.core.errors import ModelLoadError
 from assistant.embeddings.base import BaseEmbedder, resolve_model_ref
-from assistant.errors import ModelLoadError
 
 
 class SentenceTransformerEmbedder(BaseEmbedder):

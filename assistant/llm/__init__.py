@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.config import GenerationSettings
+from assistant.core.config import GenerationSettings
 from assistant.llm.base import ChatMessage, ChatModel, GenerationParams
 
 

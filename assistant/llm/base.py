@@ -3,14 +3,12 @@ model's own tokenizer (so prompts are fitted to the real context window, not an 
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.errors import ModelBusy
+from assistant.llm.gate import QueueListener
 
 
 @dataclass(frozen=True)
@@ -28,27 +26,18 @@ class GenerationParams:
 
 
 class ChatModel(ABC):
-    """Loaded once per process by a factory and shared; implementations serialise access themselves."""
+    """Loaded once per process by a factory and shared; implementations serialise access themselves (a local
+    model through `gate.ModelGate`, a server by its own queue)."""
 
     name: str = ""
     context_window: int = 0
 
-    @staticmethod
-    @contextmanager
-    def turn(lock: threading.Lock, wait_s: float) -> Iterator[None]:
-        """Hold the model for one request; past `wait_s` in the queue the caller gets a clear 'busy'."""
-        if not lock.acquire(timeout=wait_s):
-            raise ModelBusy(
-                f"the assistant is busy answering other questions (waited {wait_s:.0f} s); please try again shortly"
-            )
-        try:
-            yield
-        finally:
-            lock.release()
-
     @abstractmethod
-    def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
-        """Yield the answer as it is generated, piece by piece."""
+    def stream(
+        self, messages: list[ChatMessage], params: GenerationParams, on_queue: QueueListener | None = None
+    ) -> Iterator[str]:
+        """Yield the answer as it is generated, piece by piece. Closing the iterator stops generation at once;
+        `on_queue` hears how many requests are ahead while this one waits for the model."""
 
     @abstractmethod
     def count_tokens(self, text: str) -> int: ...

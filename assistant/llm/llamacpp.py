@@ -17,10 +17,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.config import GenerationSettings
-from assistant.errors import ModelLoadError
+from assistant.core.config import GenerationSettings
+from assistant.core.errors import ModelLoadError
+from assistant.core.model_files import resolve_gguf
 from assistant.llm.base import ChatMessage, ChatModel, GenerationParams
-from assistant.models import resolve_gguf
+from assistant.llm.gate import ModelGate, QueueListener, gated_stream
 
 
 class LlamaCppChatModel(ChatModel):
@@ -53,9 +54,8 @@ class LlamaCppChatModel(ChatModel):
         self.model_path = Path(path)
         self.name = self.model_path.name
         self.context_window = self.llm.n_ctx()
-        # One llama.cpp context serves one request at a time; callers queue on this lock.
-        self.lock = threading.Lock()
-        self.queue_timeout_s = settings.queue_timeout_s
+        # One llama.cpp context serves one request at a time; callers queue at this gate.
+        self.gate = ModelGate(settings.queue_timeout_s, settings.abandon_after_s)
         self.seed = settings.seed
         self.formatter = self._chat_formatter()
 
@@ -100,11 +100,27 @@ class LlamaCppChatModel(ChatModel):
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
-        with self.turn(self.lock, self.queue_timeout_s):
-            if self.formatter is not None:
-                yield from self._stream_with_template(messages, params)
-                return
+    def stream(
+        self, messages: list[ChatMessage], params: GenerationParams, on_queue: QueueListener | None = None
+    ) -> Iterator[str]:
+        return gated_stream(self.gate, lambda cancel: self._produce(messages, params, cancel), on_queue)
+
+    def _produce(self, messages: list[ChatMessage], params: GenerationParams, cancel: threading.Event) -> Iterator[str]:
+        """Runs in the gate's worker thread, the only thread touching the llama.cpp context meanwhile."""
+        if self.formatter is not None:
+            tokens, template_stop = self._tokens(messages)
+            self._keep_system_prefix(messages, tokens)
+            chunks = self.llm.create_completion(
+                prompt=tokens,
+                max_tokens=params.max_tokens,
+                temperature=params.temperature,
+                repeat_penalty=params.repeat_penalty,
+                stop=list(params.stop) + template_stop or None,
+                seed=self.seed,  # per request: the same prompt samples the same answer whatever ran before
+                stream=True,
+            )
+            pick = lambda chunk: chunk["choices"][0]["text"]  # noqa: E731
+        else:
             chunks = self.llm.create_chat_completion(
                 messages=[{"role": m.role, "content": m.content} for m in messages],
                 max_tokens=params.max_tokens,
@@ -113,24 +129,13 @@ class LlamaCppChatModel(ChatModel):
                 stop=list(params.stop) or None,
                 stream=True,
             )
+            pick = lambda chunk: chunk["choices"][0]["delta"].get("content")  # noqa: E731
+        try:
             for chunk in chunks:
-                piece = chunk["choices"][0]["delta"].get("content")
+                if cancel.is_set():
+                    return
+                piece = pick(chunk)
                 if piece:
                     yield piece
-
-    def _stream_with_template(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
-        tokens, template_stop = self._tokens(messages)
-        self._keep_system_prefix(messages, tokens)
-        chunks = self.llm.create_completion(
-            prompt=tokens,
-            max_tokens=params.max_tokens,
-            temperature=params.temperature,
-            repeat_penalty=params.repeat_penalty,
-            stop=list(params.stop) + template_stop or None,
-            seed=self.seed,  # per request: the same prompt samples the same answer whatever ran before
-            stream=True,
-        )
-        for chunk in chunks:
-            piece = chunk["choices"][0]["text"]
-            if piece:
-                yield piece
+        finally:
+            chunks.close()  # stops llama.cpp's generation loop where it is

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 
 import httpx
 
-from assistant.config import GenerationSettings
-from assistant.errors import AssistantError, ModelLoadError
+from assistant.core.config import GenerationSettings
+from assistant.core.errors import AssistantError, ModelLoadError
 from assistant.llm.base import ChatMessage, ChatModel, GenerationParams
+from assistant.llm.gate import QueueListener
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 
@@ -50,7 +51,10 @@ class OpenAICompatChatModel(ChatModel):
         cjk = sum(1 for c in text if ord(c) > 0x2E80)
         return cjk + (len(text) - cjk) // 3 + 1
 
-    def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
+    def stream(
+        self, messages: list[ChatMessage], params: GenerationParams, on_queue: QueueListener | None = None
+    ) -> Iterator[str]:
+        """The server queues requests itself; closing this generator closes the HTTP stream, which stops it."""
         body = {
             "model": self.settings.model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],

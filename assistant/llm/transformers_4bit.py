@@ -9,9 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
-from assistant.config import GenerationSettings
-from assistant.errors import ModelLoadError
+from assistant.core.config import GenerationSettings
+from assistant.core.errors import ModelLoadError
 from assistant.llm.base import ChatMessage, ChatModel, GenerationParams
+from assistant.llm.gate import ModelGate, QueueListener, gated_stream
 
 
 def require_cuda() -> None:
@@ -51,14 +52,25 @@ class Transformers4BitChatModel(ChatModel):
             raise ModelLoadError(f"generation.model = '{path}': not a local model folder ({e})") from e
         self.name = str(path)
         self.context_window = min(settings.context_window, getattr(self.model.config, "max_position_embeddings", 4096))
-        self.lock = threading.Lock()
-        self.queue_timeout_s = settings.queue_timeout_s
+        self.gate = ModelGate(settings.queue_timeout_s, settings.abandon_after_s)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
-    def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
-        from transformers import TextIteratorStreamer
+    def stream(
+        self, messages: list[ChatMessage], params: GenerationParams, on_queue: QueueListener | None = None
+    ) -> Iterator[str]:
+        return gated_stream(self.gate, lambda cancel: self._produce(messages, params, cancel), on_queue)
+
+    def _produce(self, messages: list[ChatMessage], params: GenerationParams, cancel: threading.Event) -> Iterator[str]:
+        """Runs in the gate's worker thread; `generate` runs in one more thread and stops at the next token once
+        `cancel` is set. The model is let go only after that thread has ended."""
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        class _Cancelled(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):  # noqa: ANN001, ANN003, ANN204
+                return torch.full((input_ids.shape[0],), cancel.is_set(), dtype=torch.bool, device=input_ids.device)
 
         inputs = self.tokenizer.apply_chat_template(
             [{"role": m.role, "content": m.content} for m in messages],
@@ -76,9 +88,27 @@ class Transformers4BitChatModel(ChatModel):
             repetition_penalty=params.repeat_penalty,
             stop_strings=list(params.stop) or None,
             tokenizer=self.tokenizer,
+            stopping_criteria=StoppingCriteriaList([_Cancelled()]),
         )
-        with self.turn(self.lock, self.queue_timeout_s):
-            worker = threading.Thread(target=self.model.generate, kwargs=kwargs, daemon=True)
-            worker.start()
-            yield from streamer
+        failure: list[BaseException] = []
+
+        def generate() -> None:
+            try:
+                self.model.generate(**kwargs)
+            except BaseException as e:  # re-raised in the reader's thread
+                failure.append(e)
+                streamer.end()
+
+        worker = threading.Thread(target=generate, name="transformers-generate", daemon=True)
+        worker.start()
+        try:
+            for piece in streamer:
+                if cancel.is_set():
+                    return
+                if piece:
+                    yield piece
+            if failure:
+                raise failure[0]
+        finally:
+            cancel.set()
             worker.join()

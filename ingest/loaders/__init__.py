@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.errors import DocumentError
+from assistant.core.errors import DocumentError
 from ingest.document import ParsedDocument
 from ingest.loaders.base import LoadOptions
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.errors import DocumentError
+from assistant.core.errors import DocumentError
 from ingest.document import ParsedDocument
 from ingest.loaders.base import BlockBuilder, LoadOptions
 from ingest.normalize import normalize_text

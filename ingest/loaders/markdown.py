@@ -7,7 +7,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from assistant.errors import DocumentError
+from assistant.core.errors import DocumentError
 from ingest.document import ParsedDocument
 from ingest.loaders.base import BlockBuilder, LoadOptions
 from ingest.loaders.textfile import decode_bytes

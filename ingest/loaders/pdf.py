@@ -9,7 +9,7 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, PdfReadError
 
-from assistant.errors import DocumentError
+from assistant.core.errors import DocumentError
 from ingest.document import ParsedDocument
 from ingest.loaders.base import BlockBuilder, LoadOptions, heuristic_heading_level
 from ingest.normalize import garbled_share, normalize_text, remove_repeated_lines

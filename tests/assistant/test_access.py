@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
-from assistant.config import Settings
+from assistant.core.config import Settings
+from assistant.core.identity import Principal
+from assistant.kb import KnowledgeBase
 from assistant.retrieval import Searcher
-from assistant.store import KnowledgeBase
 from ingest.pipeline import Ingestor
 
 DOCS = {
@@ -85,7 +86,7 @@ def test_acl_matrix_leaks_nothing_through_any_ranker(acl_kb, embedder, user):
     allowed = _allowed(USERS[user])
     forbidden_words = [w for name, words in SECRETS.items() if name not in allowed for w in words]
     for query, mode in itertools.product(QUERIES, ("hybrid", "dense", "keyword")):
-        hits = searcher.search(query, 10, groups=USERS[user], mode=mode)
+        hits = searcher.search(query, 10, principal=as_user(user), mode=mode)
         assert {h.name for h in hits} <= allowed, (user, query, mode)
         for h in hits:  # neighbour context comes from the same, allowed document only
             assert not any(w in h.context for w in forbidden_words), (user, query, mode, h.context)
@@ -99,11 +100,15 @@ def test_acl_matrix_leaks_nothing_through_any_ranker(acl_kb, embedder, user):
         assert names <= allowed
     # Each user does find their own secrets.
     for name in allowed:
-        assert any(h.name == name for h in searcher.search(SECRETS[name][0], 5, groups=USERS[user]))
+        assert any(h.name == name for h in searcher.search(SECRETS[name][0], 5, principal=as_user(user)))
+
+
+def as_user(user):
+    return Principal.of(user, USERS[user])
 
 
 def searcher_scope(groups):
-    from assistant.retrieval import Scope
+    from assistant.retrieval.searcher import Scope
 
     return Scope(groups=frozenset(groups))
 
@@ -116,8 +121,8 @@ def test_relabelled_document_follows_its_new_groups(acl_kb, embedder, tmp_path):
     Ingestor(s2, lambda: embedder).run([root / "eng-roadmap.md"], groups=["hr"])
     searcher = Searcher(KnowledgeBase.open(s2.paths.kb_dir), embedder, s2.retrieval)
     for mode in ("hybrid", "keyword", "dense"):
-        assert searcher.search("BEGONIA", 5, groups=["eng"], mode=mode) == []
-        assert searcher.search("BEGONIA", 5, groups=["hr"], mode=mode)
+        assert searcher.search("BEGONIA", 5, principal=Principal.of("e", ["eng"]), mode=mode) == []
+        assert searcher.search("BEGONIA", 5, principal=Principal.of("h", ["hr"]), mode=mode)
 
 
 def test_cli_search_as_user_is_filtered(acl_kb):

@@ -3,8 +3,8 @@ repeat a source get its number, and the streamed text is the final text whatever
 
 import pytest
 
-from assistant.citations import CitationChecker, check_citations
-from assistant.keywords import get_tokenizer
+from assistant.answering.citations import CitationChecker, check_citations
+from assistant.kb.keywords import get_tokenizer
 
 WORDS = get_tokenizer().tokens
 SOURCES = [

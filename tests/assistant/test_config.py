@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings, load_settings
-from assistant.errors import ConfigError
+from assistant.core.config import Settings, load_settings
+from assistant.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 

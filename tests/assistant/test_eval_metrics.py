@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.eval_metrics import (
+from assistant.analytics.metrics import (
     abstention_scores,
     bootstrap_ci,
     citation_precision,

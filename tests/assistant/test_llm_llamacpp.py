@@ -4,10 +4,10 @@ import threading
 
 import pytest
 
-from assistant.config import GenerationSettings
-from assistant.errors import ModelLoadError
+from assistant.core.config import GenerationSettings
+from assistant.core.errors import ModelLoadError
+from assistant.core.model_files import resolve_gguf
 from assistant.llm import ChatMessage, GenerationParams, load_chat_model
-from assistant.models import resolve_gguf
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_gpu_backend_refuses_clearly_without_cuda(tmp_path):
 
 
 def test_a_request_waiting_too_long_gets_a_clear_busy_message():
-    from assistant.errors import ModelBusy
+    from assistant.core.errors import ModelBusy
 
     m = load_chat_model(GenerationSettings(queue_timeout_s=0.2))
     params = GenerationParams(max_tokens=200, temperature=0)

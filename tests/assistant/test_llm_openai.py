@@ -9,10 +9,10 @@ import time
 import httpx
 import pytest
 
-from assistant.config import GenerationSettings
+from assistant.core.config import GenerationSettings
+from assistant.core.model_files import resolve_gguf
 from assistant.llm import ChatMessage, GenerationParams, load_chat_model
 from assistant.llm.openai_compat import GenerationError
-from assistant.models import resolve_gguf
 
 
 def _free_port() -> int:

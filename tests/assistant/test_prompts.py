@@ -2,8 +2,8 @@
 
 import pytest
 
-from assistant.errors import AssistantError
-from assistant.prompts import PROMPTS_DIR, language_of, load_prompt, placeholders, render
+from assistant.core.errors import AssistantError
+from assistant.llm.prompts import PROMPTS_DIR, language_of, load_prompt, placeholders, render
 
 
 @pytest.mark.parametrize("task", sorted({p.name.split(".")[0] for p in PROMPTS_DIR.glob("*.*.md")}))

@@ -12,14 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
-from assistant.errors import AssistantError
+from assistant.answering.records import Turn
+from assistant.answering.service import QAService
+from assistant.core.config import Settings
+from assistant.core.errors import AccessDenied, AssistantError
+from assistant.core.identity import Principal
 from assistant.llm import ChatModel, load_chat_model
-from assistant.prompts import render
-from assistant.qa import QAService, Turn
-from assistant.retrieval import Searcher
-from assistant.store import KnowledgeBase
+from assistant.llm.prompts import render
+from assistant.services import Assistant
 from ingest.pipeline import Ingestor
+
+ADMIN = Principal.everything()
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "manuals"
 PLANTED = (
@@ -39,6 +42,7 @@ def settings(tmp_path_factory, embedder) -> Settings:
     s.paths.data_dir = tmp / "data"
     s.generation.max_tokens = 128
     s.access.users = {"admin": ["*"], "staff": ["all"], "hr": ["all", "hr"]}
+    s.usage.enabled = False
     corpus = tmp / "manuals"
     shutil.copytree(SAMPLES, corpus)
     (corpus / "visitor-parking.md").write_text(PLANTED, encoding="utf-8")
@@ -57,12 +61,15 @@ def model() -> ChatModel:
 
 
 @pytest.fixture(scope="module")
-def service(settings, embedder, model) -> QAService:
-    return QAService(settings, Searcher(KnowledgeBase.open(settings.paths.kb_dir), embedder, settings.retrieval), model)
+def service(settings, embedder, model) -> Assistant:
+    assistant = Assistant(settings, model=model, embedder=embedder)
+    yield assistant
+    assistant.close()
 
 
-def ask(service: QAService, question: str, **kw):
-    stream = service.ask(question, **kw)
+def ask(service: Assistant, question: str, user: str | None = None, **kw):
+    principal = service.principal(user) if user else ADMIN
+    stream = service.ask(question, principal=principal, **kw)
     streamed = "".join(stream)
     answer = stream.answer
     assert streamed.strip() == answer.text  # what the user saw is what is recorded
@@ -108,8 +115,8 @@ def test_out_of_scope_question_is_not_found_without_generating(service):
 
 def test_follow_up_is_condensed_with_the_history(service):
     history = [Turn("What VPN client is installed on company laptops?", "SecureLink is installed on every laptop [1].")]
-    assert service.condense("What if it fails with error 809?", []) == "What if it fails with error 809?"
-    query = service.condense("What if it fails with error 809?", history)
+    assert service.qa.condense("What if it fails with error 809?", []) == "What if it fails with error 809?"
+    query = service.qa.condense("What if it fails with error 809?", history)
     assert "vpn" in query.lower() and "809" in query
     answer = ask(service, "What if it fails with error 809?", history=history)
     assert answer.query == query
@@ -131,8 +138,10 @@ def test_answers_only_from_documents_the_user_may_read(service):
     assert staff.outcome == "not_found"
     hr = ask(service, question, user="hr")
     assert hr.sources[0].file == "salary-bands.md" and hr.outcome != "not_found"
-    with pytest.raises(AssistantError, match="unknown user 'mallory'"):
-        service.ask(question, user="mallory")
+    with pytest.raises(AccessDenied, match="unknown user 'mallory'"):
+        service.principal("mallory")
+    with pytest.raises(AccessDenied, match="principal"):
+        service.ask(question, principal=None)
 
 
 class RecordingModel(ChatModel):
@@ -145,37 +154,37 @@ class RecordingModel(ChatModel):
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def stream(self, messages, params):
+    def stream(self, messages, params, on_queue=None):
         self.sent.append((messages, params))
-        return self.inner.stream(messages, params)
+        return self.inner.stream(messages, params, on_queue)
 
 
 def test_prompt_is_fitted_to_the_window_by_trimming_sources_never_the_question(settings, service, model):
     small = RecordingModel(model, 640)
-    fitted = QAService(settings, service.searcher, small)
+    fitted = QAService(settings, service.kb, small)
     question = "How many days before a password expires does the system remind you?"
-    answer = fitted.ask(question).result()
+    answer = fitted.ask(question, principal=ADMIN).result()
     messages, params = small.sent[-1]
     assert messages[-1].content.rstrip().endswith(question)
     used = sum(model.count_tokens(m.content) + 8 for m in messages)
     assert used + params.max_tokens <= 640
     assert 1 <= len(answer.sources) < settings.qa.sources  # lower-ranked sources were dropped
-    full = service.ask(question).result()
+    full = service.ask(question, principal=ADMIN).result()
     assert [s.chunk_id for s in answer.sources] == [s.chunk_id for s in full.sources[: len(answer.sources)]]
     with pytest.raises(AssistantError, match="too long for the model's context window"):
-        fitted.ask(question + " Please answer precisely." * 120).result()
+        fitted.ask(question + " Please answer precisely." * 120, principal=ADMIN).result()
 
 
 def test_concurrent_questions_get_whole_separate_answers(service):
     questions = ["How many days before a password expires does the system remind you?", "Where do visitors park?"]
-    expected = {q: service.ask(q).result().text for q in questions}
+    expected = {q: service.ask(q, principal=ADMIN).result().text for q in questions}
     assert expected[questions[0]] != expected[questions[1]]
     results: dict[int, str] = {}
     errors: list[Exception] = []
 
     def worker(i: int) -> None:
         try:
-            results[i] = service.ask(questions[i % 2]).result().text
+            results[i] = service.ask(questions[i % 2], principal=ADMIN).result().text
         except Exception as e:  # noqa: BLE001 - collected and asserted below
             errors.append(e)
 
@@ -191,11 +200,12 @@ def test_concurrent_questions_get_whole_separate_answers(service):
 
 def test_every_finished_answer_reaches_the_listeners_and_a_failing_one_is_harmless(service):
     seen = []
-    service.listeners[:] = [lambda a: 1 / 0, seen.append]
+    saved = list(service.qa.listeners)
+    service.qa.listeners[:] = [lambda a: 1 / 0, seen.append]
     try:
         answer = ask(service, "What is the capital of France?")
     finally:
-        service.listeners.clear()
+        service.qa.listeners[:] = saved
     assert seen == [answer]
     with pytest.raises(AssistantError, match="empty"):
-        service.ask("   ")
+        service.ask("   ", principal=ADMIN)

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from usage_seed import make_answer, seed
 
-from assistant.config import CostSettings, Settings
-from assistant.report import build_report, usage_report
-from assistant.report_html import render_evaluation, render_report
-from assistant.usage import UsageLog
+from assistant.analytics.report import build_report, usage_report
+from assistant.analytics.report_html import render_evaluation, render_report
+from assistant.analytics.usage import UsageLog
+from assistant.core.config import CostSettings, Settings
 
 DAY0 = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=3)
 COST = CostSettings(machine_per_hour=0.5, hours_per_day=24, hosted_input_per_1k=0.001, hosted_output_per_1k=0.002)
@@ -42,7 +42,7 @@ def seeded(tmp_path):
 def test_report_figures_match_hand_computed_values(seeded):
     r = usage_report(seeded, DAY0, DAY0 + timedelta(days=3))
     assert r["questions"] == 5 and r["users"] == 2
-    assert r["outcomes"] == {"answered": 2, "quoted": 1, "declined": 1, "not_found": 1, "no_documents": 0}
+    assert r["outcomes"] == {"answered": 2, "quoted": 1, "declined": 1, "not_found": 1, "no_documents": 0, "cancelled": 0}
     assert r["answered"] == 3 and r["answered_share"] == pytest.approx(0.6)
     fb = r["feedback"]
     assert (fb["up"], fb["down"], fb["none"]) == (2, 1, 2) and fb["up_share"] == pytest.approx(2 / 3)

@@ -4,9 +4,14 @@ import json
 
 import pytest
 
-from assistant.keywords import get_tokenizer
-from assistant.retrieval import KnowledgeBaseRetriever, Searcher, fit_to_budget
-from assistant.store import KnowledgeBase
+from assistant.answering.context_budget import fit_to_budget
+from assistant.core.identity import Principal
+from assistant.kb import KnowledgeBase
+from assistant.kb.keywords import get_tokenizer
+from assistant.retrieval import Searcher
+from assistant.retrieval.langchain_retriever import KnowledgeBaseRetriever
+
+EVERYONE = Principal.everything()
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +19,7 @@ def sample_kb(tmp_path_factory, embedder):
     """The sample manuals ingested once for the module (read-only in the tests)."""
     from conftest import SAMPLES
 
-    from assistant.config import Settings
+    from assistant.core.config import Settings
     from ingest.pipeline import Ingestor
 
     s = Settings()
@@ -44,7 +49,7 @@ def searcher(sample_kb, embedder):
     ],
 )
 def test_questions_find_the_right_chunk_with_file_and_page(searcher, query, file, section, fact):
-    hits = searcher.search(query, 3)
+    hits = searcher.search(query, 3, principal=EVERYONE)
     top = hits[0]
     assert (top.name, top.heading_path[-1]) == (file, section), [(h.name, h.heading_path[-1]) for h in hits]
     assert fact in top.text
@@ -70,30 +75,42 @@ def test_japanese_keywords_are_words_not_characters(searcher):
 def test_scores_are_deterministic(sample_kb, embedder, searcher):
     s, kb = sample_kb
     q = "タクシーを利用できるのはどんな場合ですか"
-    first = [(h.chunk_id, round(h.score, 12)) for h in searcher.search(q, 5)]
-    again = [(h.chunk_id, round(h.score, 12)) for h in Searcher(kb, embedder, s.retrieval).search(q, 5)]
+    first = [(h.chunk_id, round(h.score, 12)) for h in searcher.search(q, 5, principal=EVERYONE)]
+    fresh = Searcher(kb, embedder, s.retrieval)
+    again = [(h.chunk_id, round(h.score, 12)) for h in fresh.search(q, 5, principal=EVERYONE)]
     assert first == again
 
 
 def test_filters_by_document_and_tag(sample_kb, searcher):
     _, kb = sample_kb
     doc = kb.find_documents("it-helpdesk-guide.pdf")[0]
-    hits = searcher.search("申請", 5, doc_ids=[doc.id])
+    hits = searcher.search("申請", 5, principal=EVERYONE, doc_ids=[doc.id])
     assert hits and {h.name for h in hits} == {"it-helpdesk-guide.pdf"}
-    assert searcher.search("password", 5, tags=["manual"])
-    assert searcher.search("password", 5, tags=["no-such-tag"]) == []
+    assert searcher.search("password", 5, principal=EVERYONE, tags=["manual"])
+    assert searcher.search("password", 5, principal=EVERYONE, tags=["no-such-tag"]) == []
 
 
 def test_context_budget_and_langchain_retriever(searcher, embedder):
-    hits = searcher.search("出張の宿泊費の上限", 5)
+    hits = searcher.search("出張の宿泊費の上限", 5, principal=EVERYONE)
     fitted = fit_to_budget(hits, 150, embedder.count_tokens)
     assert fitted and sum(embedder.count_tokens(h.context) for h in fitted) <= 150
-    docs = KnowledgeBaseRetriever(searcher=searcher, k=2).invoke("MFA lost phone")
+    docs = KnowledgeBaseRetriever(searcher=searcher, principal=EVERYONE, k=2).invoke("MFA lost phone")
     assert len(docs) == 2 and docs[0].metadata["file"] == "it-helpdesk-guide.pdf"
     assert docs[0].metadata["page"] >= 1 and docs[0].metadata["heading_path"]
 
 
 def test_neighbour_expansion_joins_adjacent_chunks_without_duplicates(searcher):
-    hit = searcher.search("What does VPN error 809 mean?", 1)[0]
+    hit = searcher.search("What does VPN error 809 mean?", 1, principal=EVERYONE)[0]
     assert hit.text in hit.context and len(hit.context) >= len(hit.text)
     assert len(hit.covered_ids) >= 2
+
+
+def test_a_search_without_a_principal_is_refused(searcher):
+    from assistant.core.errors import AccessDenied
+
+    with pytest.raises(TypeError):
+        searcher.search("VPN", 3)  # no principal at all: not even callable
+    with pytest.raises(AccessDenied, match="principal"):
+        searcher.search("VPN", 3, principal=None)
+    with pytest.raises(AccessDenied, match="principal"):
+        searcher.search("VPN", 3, principal="staff")  # a bare name is not an identity

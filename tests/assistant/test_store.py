@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.core.errors import EmbedderMismatch, KnowledgeBaseLocked
 from assistant.embeddings import load_embedder
-from assistant.errors import EmbedderMismatch, KnowledgeBaseLocked
-from assistant.store import GenerationWriter, KnowledgeBase, current_generation, ingestion_lock
+from assistant.kb import GenerationWriter, KnowledgeBase, current_generation, ingestion_lock
 from ingest.pipeline import Ingestor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ def test_second_ingestion_is_refused_while_the_lock_is_held(settings, tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from assistant.store import ingestion_lock\n"
+            "import sys, time; from pathlib import Path; from assistant.kb import ingestion_lock\n"
             "with ingestion_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(30)",
             str(kb_dir),
         ],

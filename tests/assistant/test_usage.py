@@ -9,9 +9,9 @@ import pytest
 from usage_seed import QUESTION
 from usage_seed import make_answer as answer
 
-from assistant.config import UsageSettings
-from assistant.errors import AssistantError
-from assistant.usage import UsageLog
+from assistant.analytics.usage import UsageLog
+from assistant.core.config import UsageSettings
+from assistant.core.errors import AssistantError
 
 
 def test_an_answer_becomes_one_row_with_its_feedback(tmp_path):
@@ -63,7 +63,7 @@ def test_a_failing_write_is_logged_not_raised(tmp_path, caplog):
     with sqlite3.connect(path) as conn:  # someone broke the table
         conn.execute("DROP TABLE answers")
         conn.execute("CREATE TABLE answers (id TEXT)")
-    with caplog.at_level(logging.ERROR, logger="assistant.usage"):
+    with caplog.at_level(logging.ERROR, logger="assistant.analytics.usage"):
         log.record(answer())  # returns at once, whatever happens in the writer
         log.flush()
     assert "could not write answer" in caplog.text

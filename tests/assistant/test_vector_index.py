@@ -2,11 +2,11 @@
 
 import pytest
 
-from assistant.errors import ModelLoadError
-from assistant.rerank import CrossEncoderReranker
-from assistant.retrieval import Searcher
-from assistant.store import KnowledgeBase
-from assistant.vector_index import IndexSpec, desired_kind, kind_of
+from assistant.core.errors import ModelLoadError
+from assistant.kb import KnowledgeBase
+from assistant.kb.vector_index import IndexSpec, desired_kind, kind_of
+from assistant.retrieval.rerank import CrossEncoderReranker
+from assistant.retrieval.searcher import Searcher
 
 
 def test_auto_switches_to_ivf_above_the_threshold():
@@ -44,7 +44,7 @@ def test_reranker_needs_a_local_model_folder(tmp_path):
 def test_ivf_built_from_stored_vectors_finds_what_exact_search_finds():
     import numpy as np
 
-    from assistant.vector_index import build, search_params
+    from assistant.kb.vector_index import build, search_params
 
     rng = np.random.default_rng(1)
     vecs = rng.standard_normal((3000, 64)).astype(np.float32)

@@ -7,7 +7,7 @@ import pdf_factory as pf
 import pytest
 from conftest import SAMPLES, SHARED_DEV
 
-from assistant.store import KnowledgeBase
+from assistant.kb import KnowledgeBase
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import shutil
 import pdf_factory as pf
 from conftest import SAMPLES
 
-from assistant.store import KnowledgeBase
+from assistant.kb import KnowledgeBase
 
 
 def _by_name(report):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, SHARED_DEV
 
-from assistant.errors import DocumentError
+from assistant.core.errors import DocumentError
 from ingest.loaders import LoadOptions, load_file
 
 

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import AssistantError
-from assistant.files import write_text_atomic
+from assistant.core.errors import AssistantError
+from assistant.core.files import write_text_atomic
 
 
 def questions_from_feedback(rows: list[dict[str, Any]], rating: str | None = None) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from assistant.errors import ModelLoadError
+from assistant.core.errors import ModelLoadError
 
 
 def package_root(name: str, setting: str) -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from assistant.report import OUTCOMES
+from assistant.analytics.report import OUTCOMES
 
 COLORS = {
     "answered": "#2e7d32",
@@ -24,6 +24,7 @@ COLORS = {
     "declined": "#ffb74d",
     "not_found": "#9e9e9e",
     "no_documents": "#e57373",
+    "cancelled": "#cfd8dc",
     "up": "#2e7d32",
     "down": "#c62828",
     "p50": "#1565c0",
@@ -44,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         "declined": "model declined",
         "not_found": "not in the manuals",
         "no_documents": "no documents",
+        "cancelled": "stopped by the reader",
         "feedback": "Feedback",
         "up": "helpful",
         "down": "not helpful",
@@ -97,6 +99,7 @@ LABELS: dict[str, dict[str, str]] = {
         "declined": "モデルが回答せず",
         "not_found": "記載なし",
         "no_documents": "文書なし",
+        "cancelled": "利用者が中断",
         "feedback": "フィードバック",
         "up": "役に立った",
         "down": "役に立たなかった",

@@ -13,13 +13,13 @@ import logging
 import queue
 import sqlite3
 import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from assistant.config import UsageSettings
-from assistant.errors import AssistantError
-from assistant.qa import Answer
+from assistant.core.config import UsageSettings
+from assistant.core.errors import AssistantError
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
     id TEXT PRIMARY KEY,
     created TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'answer',
     user TEXT,
     question TEXT,
     query TEXT,
@@ -50,10 +51,47 @@ CREATE TABLE IF NOT EXISTS answers (
 CREATE INDEX IF NOT EXISTS answers_created ON answers (created);
 """
 COLUMNS = (
-    "id created user question query language outcome abstained answer sources cited relevance withheld screened "
+    "id created kind user question query language outcome abstained answer sources cited relevance withheld screened "
     "prompt_tokens completion_tokens retrieval_s first_token_s first_text_s generation_s total_s backend model"
 ).split()
 _STOP = object()
+TIMINGS = ("retrieval_s", "first_token_s", "first_text_s", "generation_s", "total_s")
+
+
+@dataclass
+class UsedSource:
+    number: int
+    file: str
+    page: int | None
+    score: float
+    cited: bool
+    snippet: str = ""
+
+
+@dataclass
+class UsageRecord:
+    """One use of the assistant as the log keeps it, whichever workflow it came from (`kind`: answer, draft...)."""
+
+    id: str
+    created: str
+    kind: str
+    user: str | None
+    question: str
+    outcome: str
+    abstained: bool
+    text: str = ""
+    query: str = ""
+    language: str = ""
+    sources: list[UsedSource] = field(default_factory=list)
+    cited: list[int] = field(default_factory=list)
+    relevance: dict[str, Any] = field(default_factory=dict)
+    withheld: int = 0
+    screened: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    backend: str = ""
+    model: str = ""
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -61,6 +99,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.executescript(SCHEMA)
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(answers)")}
+    if "kind" not in columns:  # a log written before drafting existed: every row is an answer
+        conn.execute("ALTER TABLE answers ADD COLUMN kind TEXT NOT NULL DEFAULT 'answer'")
     return conn
 
 
@@ -76,40 +117,40 @@ class UsageLog:
         self._writer.start()
 
     # --- writing -----------------------------------------------------------------------------------
-    def record(self, answer: Answer) -> None:
-        """Listener for QAService: returns at once; the row is written by the background thread."""
-        self._queue.put(self.row(answer))
+    def record(self, record: UsageRecord) -> None:
+        """Returns at once; the row is written by the background thread."""
+        self._queue.put(self.row(record))
 
-    def row(self, a: Answer) -> dict[str, Any]:
+    def row(self, r: UsageRecord) -> dict[str, Any]:
         keep = self.settings.store_text
-        t = a.timings
         return {
-            "id": a.id,
-            "created": a.created,
-            "user": a.user,
-            "question": a.question if keep else None,
-            "query": a.query if keep else None,
-            "language": a.language,
-            "outcome": a.outcome,
-            "abstained": int(a.abstained),
-            "answer": a.text if keep else None,
+            "id": r.id,
+            "created": r.created,
+            "kind": r.kind,
+            "user": r.user,
+            "question": r.question if keep else None,
+            "query": r.query if keep else None,
+            "language": r.language,
+            "outcome": r.outcome,
+            "abstained": int(r.abstained),
+            "answer": r.text if keep else None,
             "sources": json.dumps(
                 [
                     {"n": s.number, "file": s.file, "page": s.page, "score": s.score, "cited": s.cited}
                     | ({"snippet": s.snippet} if keep else {})
-                    for s in a.sources
+                    for s in r.sources
                 ],
                 ensure_ascii=False,
             ),
-            "cited": json.dumps(a.citations.cited),
-            "relevance": json.dumps(a.relevance),
-            "withheld": len(a.citations.withheld),
-            "screened": len(a.screened),
-            "prompt_tokens": a.prompt_tokens,
-            "completion_tokens": a.completion_tokens,
-            **{k: t.get(k) for k in ("retrieval_s", "first_token_s", "first_text_s", "generation_s", "total_s")},
-            "backend": a.backend,
-            "model": a.model,
+            "cited": json.dumps(r.cited),
+            "relevance": json.dumps(r.relevance),
+            "withheld": r.withheld,
+            "screened": r.screened,
+            "prompt_tokens": r.prompt_tokens,
+            "completion_tokens": r.completion_tokens,
+            **{k: r.timings.get(k) for k in TIMINGS},
+            "backend": r.backend,
+            "model": r.model,
         }
 
     def _write_loop(self) -> None:

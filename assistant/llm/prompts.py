@@ -6,18 +6,14 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.config import BUNDLED_PROMPTS
-from assistant.errors import AssistantError
-from assistant.keywords import contains_japanese
+from assistant.core.config import BUNDLED_PROMPTS
+from assistant.core.errors import AssistantError
+from assistant.core.language import language_of
 
 # The bundled prompts; a deployment points settings.paths.prompts_dir elsewhere to customise them.
 PROMPTS_DIR = BUNDLED_PROMPTS
 LANGUAGES = ("en", "ja")
-
-
-def language_of(text: str) -> str:
-    """The answer language follows the question: any Japanese script makes it Japanese."""
-    return "ja" if contains_japanese(text) else "en"
+__all__ = ["language_of", "load_prompt", "render"]
 
 
 @lru_cache(maxsize=32)

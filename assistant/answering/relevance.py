@@ -41,8 +41,7 @@ def term_idf(searcher: Searcher, terms: Sequence[str]) -> dict[str, float]:
     if not terms:
         return {}
     n = searcher.chunk_count
-    marks = ",".join("?" * len(terms))
-    df = dict(searcher.kb.conn.execute(f"SELECT term, df FROM keyword_df WHERE term IN ({marks})", terms))
+    df = searcher.document_frequencies(terms)
     return {t: math.log((n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5) + 1.0) for t in terms}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import ModelLoadError
+from assistant.core.errors import ModelLoadError
 
 
 class CrossEncoderReranker:

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import faiss
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
 
-from assistant import vector_index
-from assistant.config import RetrievalSettings
+from assistant.core.config import RetrievalSettings
+from assistant.core.identity import Principal, require_principal
+from assistant.core.language import contains_japanese
 from assistant.embeddings import BaseEmbedder
-from assistant.keywords import KeywordTokenizer, contains_japanese, get_tokenizer
-from assistant.store import KnowledgeBase, acl_token, doc_token
+from assistant.kb import vector_index
+from assistant.kb.keywords import KeywordTokenizer, get_tokenizer
+from assistant.kb.reader import KnowledgeBase
+from assistant.kb.schema import acl_token, doc_token
+from assistant.retrieval.fusion import fuse
 
 MODES = ("hybrid", "dense", "keyword")
 
@@ -98,50 +100,6 @@ def _join_overlapping(a: str, b: str, max_overlap: int = 400) -> str:
     return a + "\n" + b
 
 
-def rrf_fuse(
-    dense: list[tuple[int, float]], keyword: list[tuple[int, float]], wd: float, wk: float, rrf_k: int
-) -> dict[int, dict[str, float]]:
-    """Weighted reciprocal rank fusion: score = wd / (rrf_k + dense rank) + wk / (rrf_k + keyword rank)."""
-    fused: dict[int, dict[str, float]] = {}
-    for name, ranking, w in (("dense", dense, wd), ("keyword", keyword, wk)):
-        for rank, (cid, s) in enumerate(ranking, start=1):
-            entry = fused.setdefault(cid, {"score": 0.0})
-            entry[f"{name}_score"] = s
-            entry[f"{name}_rank"] = rank
-            entry["score"] += w / (rrf_k + rank)
-    return fused
-
-
-def convex_fuse(
-    dense: list[tuple[int, float]], keyword: list[tuple[int, float]], wd: float, wk: float
-) -> dict[int, dict[str, float]]:
-    """Score fusion: each ranker's scores min-max normalised over its candidates, then weighted and summed.
-
-    Unlike RRF it keeps how far ahead a top hit is, so one confident ranker is not evened out by the
-    other's near-ties; a document missing from a ranker gets 0 from it.
-    """
-    fused: dict[int, dict[str, float]] = {}
-    total = (wd + wk) or 1.0
-    for name, ranking, w in (("dense", dense, wd), ("keyword", keyword, wk)):
-        if not ranking:
-            continue
-        scores = [s for _, s in ranking]
-        lo, hi = min(scores), max(scores)
-        span = (hi - lo) or 1.0
-        for rank, (cid, s) in enumerate(ranking, start=1):
-            entry = fused.setdefault(cid, {"score": 0.0})
-            entry[f"{name}_score"] = s
-            entry[f"{name}_rank"] = rank
-            entry["score"] += (w / total) * ((s - lo) / span if hi > lo else 1.0)
-    return fused
-
-
-def fuse(settings: RetrievalSettings, dense, keyword, wd: float, wk: float):  # noqa: ANN001, ANN201
-    if settings.fusion == "convex":
-        return convex_fuse(dense, keyword, wd, wk)
-    return rrf_fuse(dense, keyword, wd, wk, settings.rrf_k)
-
-
 class Searcher:
     def __init__(
         self,
@@ -163,6 +121,14 @@ class Searcher:
         )
         self._docs_cache: dict[Scope, frozenset[int]] = {}
         self._scope_cache: dict[Scope, tuple[frozenset[int], faiss.IDSelector | None, np.ndarray]] = {}
+
+    @contextmanager
+    def acquire(self) -> Iterator[Searcher]:
+        """A searcher over one fixed generation is its own source (the live one is `kb.LiveKnowledgeBase`)."""
+        yield self
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        return self.kb.keyword_df(list(terms))
 
     @functools.cached_property
     def chunk_count(self) -> int:
@@ -252,8 +218,7 @@ class Searcher:
         (low idf) yet make SQLite score a large part of the index: at 1M chunks one such word costs seconds."""
         if not terms:
             return []
-        marks = ",".join("?" * len(terms))
-        df = dict(self.kb.conn.execute(f"SELECT term, df FROM keyword_df WHERE term IN ({marks})", terms))
+        df = self.kb.keyword_df(terms)
         # Rarest words first, while the postings SQLite must score stay within budget. Words left out
         # are the most common ones, whose idf is the lowest.
         # A word in more chunks than the whole budget is never used: it does not discriminate.
@@ -279,18 +244,19 @@ class Searcher:
         query: str,
         k: int | None = None,
         *,
-        groups: Sequence[str] | None = None,
+        principal: Principal,
         doc_ids: Sequence[int] | None = None,
         tags: Sequence[str] | None = None,
         mode: str = "hybrid",
         vector: np.ndarray | None = None,
     ) -> list[Hit]:
-        """Top-k hits for `query` among documents in `groups` (None: every document)."""
+        """Top-k hits for `query` among the documents `principal` may read (refused without one)."""
+        principal = require_principal(principal)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         k = k or self.settings.k
         scope = Scope(
-            frozenset(groups) if groups is not None else None,
+            principal.groups,
             frozenset(doc_ids) if doc_ids is not None else None,
             frozenset(tags) if tags is not None else None,
         )
@@ -376,52 +342,15 @@ class Searcher:
         return out
 
 
-def fit_to_budget(hits: list[Hit], budget: int, count_tokens: Callable[[str], int]) -> list[Hit]:
-    """Keep hits in rank order while their context fits the token budget; a context that does not fit
-    falls back to the hit's own chunk, and the last one may be cut. The question is never trimmed here."""
-    out: list[Hit] = []
-    left = budget
-    for hit in hits:
-        for candidate in (hit.context, hit.text):
-            n = count_tokens(candidate)
-            if n <= left:
-                hit.context = candidate
-                left -= n
-                out.append(hit)
-                break
-        else:
-            if left >= 32:
-                # Cut by characters proportionally, then verify.
-                text = hit.text
-                while text and count_tokens(text) > left:
-                    text = text[: int(len(text) * 0.8)]
-                if text:
-                    hit.context = text
-                    out.append(hit)
-            break
-    return out
-
-
 def build_searcher(
     kb: KnowledgeBase, embedder: BaseEmbedder, settings: RetrievalSettings, threads: int = 1
 ) -> Searcher:
     """The searcher with the reranker the configuration asks for."""
     reranker = None
     if settings.rerank:
-        from assistant.rerank import CrossEncoderReranker
+        from assistant.retrieval.rerank import CrossEncoderReranker
 
         reranker = CrossEncoderReranker(settings.reranker_model, threads)
     return Searcher(kb, embedder, settings, reranker)
 
 
-class KnowledgeBaseRetriever(BaseRetriever):
-    """LangChain retriever over the knowledge base, bound to one user's access groups."""
-
-    searcher: Any
-    k: int = 5
-    groups: list[str] | None = None
-    mode: str = "hybrid"
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        hits = self.searcher.search(query, self.k, groups=self.groups, mode=self.mode)
-        return [Document(page_content=h.context or h.text, metadata=h.metadata(), id=h.chunk_id) for h in hits]

@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from assistant.keywords import contains_japanese
+from assistant.core.language import contains_japanese
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = set(string.punctuation) | set("、。，．・「」『』（）［］【】！？：；〜ー―…")

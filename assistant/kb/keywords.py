@@ -14,7 +14,8 @@ import threading
 import unicodedata
 from functools import lru_cache
 
-_JA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from assistant.core.language import contains_japanese
+
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _DROP_POS = {"補助記号", "空白", "助詞", "助動詞"}
 STOPWORDS = frozenset(
@@ -36,10 +37,6 @@ def s_stem(word: str) -> str:
     if word.endswith("s") and not word.endswith(("us", "ss")):
         return word[:-1]
     return word
-
-
-def contains_japanese(text: str) -> bool:
-    return bool(_JA.search(text))
 
 
 class KeywordTokenizer:

@@ -21,13 +21,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant import eval_metrics as m
-from assistant.config import Settings
-from assistant.errors import AssistantError
-from assistant.files import write_text_atomic
-from assistant.qa import QAService
+from assistant.analytics import metrics as m
+from assistant.core.config import Settings
+from assistant.core.errors import AssistantError
+from assistant.core.files import write_text_atomic
+from assistant.core.identity import Principal
+
+if TYPE_CHECKING:
+    from assistant.services import Assistant
 
 
 @dataclass
@@ -133,10 +136,9 @@ class EvalResult:
     completion_tokens: int = 0
 
 
-def evaluate_one(service: QAService, q: EvalQuestion, k: int, user: str | None) -> EvalResult:
-    answer = service.ask(q.question, user=user).result()
-    groups = service.settings.access.groups_for(user)
-    ranked = service.searcher.search(answer.query, k, groups=groups)
+def evaluate_one(service: Assistant, q: EvalQuestion, k: int, principal: Principal) -> EvalResult:
+    answer = service.ask(q.question, principal=principal).result()
+    ranked = service.search(answer.query, k, principal=principal)
     keys = [source_key(h.name, h.page_start if h.paginated else None) for h in ranked]
     gold = set(q.gold)
     cited = [source_key(s.file, s.page) for s in answer.cited_sources]
@@ -162,12 +164,12 @@ def evaluate_one(service: QAService, q: EvalQuestion, k: int, user: str | None) 
 
 
 def run(
-    service: QAService,
+    service: Assistant,
     questions: list[EvalQuestion],
     results_path: Path,
     *,
+    principal: Principal,
     k: int = 10,
-    user: str | None = None,
     restart: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[EvalResult]:
@@ -184,7 +186,7 @@ def run(
     with results_path.open("a", encoding="utf-8") as out:
         for i, q in enumerate(questions, start=1):
             if q.id not in done:
-                r = evaluate_one(service, q, k, user)
+                r = evaluate_one(service, q, k, principal)
                 out.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
                 out.flush()
                 done[q.id] = r

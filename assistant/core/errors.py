@@ -31,3 +31,7 @@ class DocumentError(AssistantError):
 
 class ModelBusy(AssistantError):
     """Every model slot stayed busy for longer than the configured wait."""
+
+
+class AccessDenied(AssistantError):
+    """The caller is not allowed to do this, or did not say who it is."""

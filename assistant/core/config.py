@@ -1,24 +1,29 @@
 """Settings: one validated object built from config.toml plus ASSISTANT_* environment overrides.
 
 This is the only module that reads the environment or the config file; everything else receives a
-`Settings` instance. Errors name the offending key and where it came from (file line or variable).
+`Settings` instance. The environment overlay is pydantic-settings' (ASSISTANT_SECTION__KEY, lists and tables as
+JSON); what is ours is naming where a bad value came from: its file line or its variable.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
+from pydantic_settings.sources.utils import parse_env_vars
 
-from assistant.errors import AssistantError, ConfigError
+from assistant.core.errors import ConfigError
 
 ENV_PREFIX = "ASSISTANT_"
 # The prompts shipped with the code: the default wherever the config file lives.
-BUNDLED_PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
+BUNDLED_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 CONFIG_ENV = "ASSISTANT_CONFIG"
 DEFAULT_CONFIG_NAME = "config.toml"
 
@@ -41,6 +46,10 @@ class PathsSettings(_Section):
     @property
     def usage_db(self) -> Path:
         return self.data_dir / "usage.sqlite"
+
+    @property
+    def users_db(self) -> Path:
+        return self.data_dir / "users.sqlite"
 
 
 class IngestSettings(_Section):
@@ -113,6 +122,11 @@ class GenerationSettings(_Section):
     stop: list[str] = []
     queue_timeout_s: float = Field(
         60.0, gt=0, description="How long a request waits for the model while others are answered, then 'busy'."
+    )
+    abandon_after_s: float = Field(
+        1.0,
+        gt=0,
+        description="A reader that stops reading mid-answer while others wait loses the model after this long.",
     )
     server_url: str = Field("", description="backend 'openai': base URL of the server, e.g. http://host:8000/v1")
     api_key: str = ""
@@ -214,29 +228,18 @@ class AccessSettings(_Section):
 
     users: dict[str, list[str]] = Field(
         default_factory=lambda: {"admin": ["*"], "staff": ["all"]},
-        description="User name -> groups. The group '*' sees every document.",
+        description="User name -> groups; seeds the user directory (data_dir/users.sqlite). '*' sees every document.",
     )
 
-    def groups_of(self, user: str) -> list[str] | None:
-        """None means every document; raises KeyError for an unknown user."""
-        groups = self.users[user]
-        return None if "*" in groups else groups
 
-    def groups_for(self, user: str | None) -> list[str] | None:
-        """Groups a request runs with: None (every document) when no user is named, the admin's own view at
-        the machine; an unknown user is an error that lists the configured ones."""
-        if user is None:
-            return None
-        try:
-            return self.groups_of(user)
-        except KeyError:
-            known = ", ".join(sorted(self.users)) or "none"
-            raise AssistantError(
-                f"unknown user '{user}' (configured users: {known}; see [access] in config.toml)"
-            ) from None
+class Settings(BaseSettings):
+    """Every setting. Built by `load_settings` (file, then ASSISTANT_* variables); `Settings()` alone is the
+    defaults and reads nothing from the environment."""
 
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_assignment=True
+    )
 
-class Settings(_Section):
     paths: PathsSettings = PathsSettings()
     ingest: IngestSettings = IngestSettings()
     chunking: ChunkingSettings = ChunkingSettings()
@@ -247,7 +250,16 @@ class Settings(_Section):
     usage: UsageSettings = UsageSettings()
     cost: CostSettings = CostSettings()
     access: AccessSettings = AccessSettings()
-    source: str = Field("defaults", exclude=True, description="Where the settings came from, for messages.")
+    _source: str = PrivateAttr("built-in defaults")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):  # noqa: ANN001, ANN206, E501
+        return (init_settings,)  # the environment is read by load_settings only, explicitly
+
+    @property
+    def source(self) -> str:
+        """Where the settings came from, for messages."""
+        return self._source
 
     def resolve_paths(self, base: Path) -> Settings:
         """Make relative paths relative to the config file's folder, not the current directory."""
@@ -256,6 +268,49 @@ class Settings(_Section):
             if not p.is_absolute():
                 setattr(self.paths, name, (base / p).resolve())
         return self
+
+
+class _Environment(EnvSettingsSource):
+    """pydantic-settings' reading of ASSISTANT_SECTION__KEY variables, from a given mapping (tests pass their own)."""
+
+    def __init__(self, environ: dict[str, str]):
+        self._environ = {k: v for k, v in environ.items() if k.upper() != CONFIG_ENV}
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+    def check_names(self) -> None:
+        """Variable names are case-insensitive, so a name inside one (ASSISTANT_ACCESS__USERS__Bob) would lose its
+        case; such a value must be given as a JSON table of its parent instead."""
+        for name in self._environ:
+            parts = name[len(ENV_PREFIX) :].split("__") if name.upper().startswith(ENV_PREFIX) else []
+            if len(parts) > 2:
+                parent = ENV_PREFIX + "__".join(parts[:2]).upper()
+                raise ConfigError(
+                    f"invalid configuration: environment variable {name}: set the whole table instead, as JSON "
+                    f"(e.g. {parent}='{{\"{parts[2]}\": ...}}'): a name inside a variable's name loses its case"
+                )
+
+    def unparsable(self, section: str) -> str | None:
+        """The variable under `section` whose list or table value is not valid JSON."""
+        for name, value in self._environ.items():
+            if name.upper().startswith((ENV_PREFIX + section + "__").upper()):
+                try:
+                    json.loads(value)
+                except ValueError:
+                    if value.lstrip()[:1] in "[{":
+                        return name
+        return None
+
+    def variable(self, loc: tuple[str, ...]) -> str | None:
+        """The variable that set the value at `loc` (or a table above it), as the user spelled it."""
+        for n in range(len(loc), 0, -1):
+            wanted = (ENV_PREFIX + "__".join(loc[:n])).upper()
+            for name in self._environ:
+                if name.upper() == wanted:
+                    return name
+        return None
 
 
 def _toml_key_lines(text: str) -> dict[tuple[str, ...], int]:
@@ -272,21 +327,12 @@ def _toml_key_lines(text: str) -> dict[tuple[str, ...], int]:
     return lines
 
 
-def _parse_env_value(raw: str) -> Any:
-    try:
-        return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw
-
-
-def _env_overrides(environ: dict[str, str]) -> dict[tuple[str, ...], tuple[Any, str]]:
-    """ASSISTANT_SECTION__KEY=value -> {(section, key): (value, variable name)}."""
-    out: dict[tuple[str, ...], tuple[Any, str]] = {}
-    for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or "__" not in name:
-            continue
-        path = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
-        out[path] = (_parse_env_value(raw), name)
+def _merge(file: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+    """Variables override keys of the file's tables; a variable's own value (a list, a table) replaces it whole."""
+    out = dict(file)
+    for section, values in env.items():
+        merge = isinstance(values, dict) and isinstance(out.get(section), dict)
+        out[section] = {**out[section], **values} if merge else values
     return out
 
 
@@ -319,40 +365,35 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             raise ConfigError(f"{cfg_path}: not valid TOML: {e}") from e
         key_lines = _toml_key_lines(text)
 
-    origins: dict[tuple[str, ...], str] = {}
-    for key_path, (value, var) in _env_overrides(environ).items():
-        node = data
-        for part in key_path[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ConfigError(f"{var}: {'.'.join(key_path[:-1])} is not a table")
-        node[key_path[-1]] = value
-        origins[key_path] = var
-
+    env = _Environment(environ)
+    env.check_names()
     try:
-        settings = Settings.model_validate(data)
+        overrides = env()
+    except SettingsError as e:  # a list or table value that is not valid JSON
+        field = re.search(r'field "([^"]+)"', str(e))
+        var = env.unparsable(field.group(1)) if field else None
+        raise ConfigError(
+            f"invalid configuration: environment variable {var or ENV_PREFIX + '...'}: not a valid value "
+            f"(lists and tables are written as JSON, e.g. '[\"staff\"]'): {e.__cause__ or e}"
+        ) from None
+    try:
+        settings = Settings.model_validate(_merge(data, overrides))
     except ValidationError as e:
         problems = []
         for err in e.errors():
             loc = tuple(str(p) for p in err["loc"])
-            where = _where(loc, origins, key_lines, cfg_path)
+            var = env.variable(loc)
+            where = f"environment variable {var}" if var else _file_line(loc, key_lines, cfg_path)
             problems.append(f"{where}: {'.'.join(loc)}: {err['msg']}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None
 
     base = cfg_path.parent.resolve() if cfg_path else Path.cwd()
-    settings.source = str(cfg_path) if cfg_path else "built-in defaults"
+    settings._source = str(cfg_path) if cfg_path else "built-in defaults"
     return settings.resolve_paths(base)
 
 
-def _where(
-    loc: tuple[str, ...],
-    origins: dict[tuple[str, ...], str],
-    key_lines: dict[tuple[str, ...], int],
-    cfg_path: Path | None,
-) -> str:
+def _file_line(loc: tuple[str, ...], key_lines: dict[tuple[str, ...], int], cfg_path: Path | None) -> str:
     for n in range(len(loc), 0, -1):
-        if loc[:n] in origins:
-            return f"environment variable {origins[loc[:n]]}"
         if loc[:n] in key_lines and cfg_path is not None:
             return f"{cfg_path}, line {key_lines[loc[:n]]}"
     return str(cfg_path) if cfg_path else "defaults"

@@ -13,18 +13,18 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from assistant import eval_metrics as m
-from assistant.config import CostSettings, Settings
+from assistant.analytics import metrics as m
+from assistant.core.config import CostSettings, Settings
 
 ANSWERED = ("answered", "quoted")  # outcomes that show the manuals' answer
-OUTCOMES = ("answered", "quoted", "declined", "not_found", "no_documents")
+OUTCOMES = ("answered", "quoted", "declined", "not_found", "no_documents", "cancelled")
 LATENCIES = ("retrieval_s", "first_token_s", "first_text_s", "generation_s", "total_s")
 
 
 def usage_report(settings: Settings, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
     """The report of a period from the configured usage log and saved evaluations (what the CLI and UI call)."""
-    from assistant.evaluation import latest_summaries
-    from assistant.usage import read_rows
+    from assistant.analytics.evaluation import latest_summaries
+    from assistant.analytics.usage import read_rows
 
     rows = read_rows(settings.paths.usage_db, since, until)
     evaluations = latest_summaries(settings.paths.data_dir / "eval")

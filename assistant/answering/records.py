@@ -1,0 +1,126 @@
+"""What the Q&A workflow hands back: the answer, its numbered sources, the turns of a conversation, the stream."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Generator, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from assistant.answering.citations import CitationReport
+from assistant.answering.injection import Finding
+from assistant.retrieval import Hit
+
+
+@dataclass
+class Source:
+    number: int
+    file: str
+    path: str
+    title: str | None
+    page: int | None
+    page_end: int | None
+    section: str
+    snippet: str
+    score: float
+    chunk_id: str
+    doc_id: int
+    cited: bool = False
+
+    @property
+    def pages(self) -> str:
+        if self.page is None:
+            return ""
+        return f"p.{self.page}" if self.page == self.page_end else f"pp.{self.page}-{self.page_end}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.file}, {self.pages}" if self.pages else self.file
+
+    @classmethod
+    def from_hit(cls, number: int, hit: Hit, snippet_chars: int) -> Source:
+        text = " ".join(hit.text.split())
+        return cls(
+            number=number,
+            file=hit.name,
+            path=hit.source,
+            title=hit.title,
+            page=hit.page_start if hit.paginated else None,
+            page_end=hit.page_end if hit.paginated else None,
+            section=" > ".join(hit.heading_path[-2:]),
+            snippet=text[:snippet_chars] + ("…" if len(text) > snippet_chars else ""),
+            score=round(hit.score, 4),
+            chunk_id=hit.chunk_id,
+            doc_id=hit.doc_id,
+        )
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: str
+
+
+@dataclass
+class Answer:
+    question: str
+    user: str | None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    query: str = ""
+    language: str = "en"
+    text: str = ""
+    sources: list[Source] = field(default_factory=list)
+    # answered | quoted (nothing the model wrote was traceable to a source: the closest source sentence is quoted)
+    # | not_found (retrieval found nothing close) | declined (the model said so) | no_documents
+    outcome: str = "answered"
+    relevance: dict[str, Any] = field(default_factory=dict)
+    citations: CitationReport = field(default_factory=CitationReport)
+    screened: list[Finding] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    model: str = ""
+    backend: str = ""
+    error: str | None = None
+
+    @property
+    def abstained(self) -> bool:
+        return self.outcome not in ("answered", "quoted")
+
+    @property
+    def cited_sources(self) -> list[Source]:
+        return [s for s in self.sources if s.cited]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"abstained": self.abstained}
+
+
+class AnswerStream:
+    """Iterate for the answer's text as it is produced; `answer` is complete once iteration has ended.
+
+    `close` (or leaving a `with` block, or dropping the stream) stops the answer where it is: the model is
+    released at once and stops generating, so a closed browser tab never holds it for the next person.
+    """
+
+    def __init__(self, answer: Answer, pieces: Generator[str, None, None]):
+        self.answer = answer
+        self._pieces = pieces
+
+    def __iter__(self) -> Iterator[str]:
+        return self._pieces
+
+    def __enter__(self) -> AnswerStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pieces.close()
+
+    def result(self) -> Answer:
+        for _ in self._pieces:
+            pass
+        return self.answer

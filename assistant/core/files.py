@@ -1,0 +1,33 @@
+"""Writing files whole or not at all, and durably: readers (a browser, the next `eval`, a serving process reading
+the knowledge base) never see half of a file, and a power cut never leaves a pointer to data that is not on disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def write_text_atomic(path: Path, text: str, durable: bool = False) -> None:
+    """Write beside the target, then rename over it (atomic on one file system); `durable` fsyncs file and folder."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
+    tmp.replace(path)
+    if durable:
+        fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())

@@ -1,0 +1,149 @@
+"""The assistant as one long-running process sees it: the long-lived objects, built once, and the calls on them.
+
+`Assistant` owns the live knowledge base (it follows the admin's ingestions without restart), the embedder,
+the chat model, the usage log and the user directory (identity is looked up per request, so a revoked group
+applies to the next question). The CLI and the web app call these methods and render what they return; they
+never build a searcher or a model themselves. Tests hand in their own model or embedder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from assistant.analytics.usage import UsageLog, UsageRecord, UsedSource
+from assistant.answering.records import Answer, AnswerStream, Turn
+from assistant.answering.service import QAService
+from assistant.core.config import Settings
+from assistant.core.identity import Principal, UserDirectory, require_principal
+from assistant.kb import DocumentRecord, KnowledgeBase, LiveKnowledgeBase
+from assistant.retrieval import Hit, Searcher, build_searcher
+
+if TYPE_CHECKING:
+    from assistant.embeddings import BaseEmbedder
+    from assistant.llm import ChatModel
+
+log = logging.getLogger(__name__)
+
+
+class Assistant:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        model: ChatModel | None = None,
+        embedder: BaseEmbedder | None = None,
+        usage: UsageLog | None = None,
+    ):
+        self.settings = settings
+        self._model = model
+        self._embedder = embedder
+        self._qa: QAService | None = None
+        self.users = UserDirectory(settings.paths.users_db, settings.access.users)
+        self.kb: LiveKnowledgeBase[Searcher] = LiveKnowledgeBase(
+            settings.paths.kb_dir, self._searcher_for, settings.ingest.keep_generations
+        )
+        self.usage = usage if usage is not None else (UsageLog(settings.paths.usage_db, settings.usage)
+                                                      if settings.usage.enabled else None)
+
+    # --- long-lived parts, loaded on first use -----------------------------------------------------------
+    @property
+    def embedder(self) -> BaseEmbedder:
+        if self._embedder is None:
+            from assistant.embeddings import load_embedder
+
+            self._embedder = load_embedder(self.settings.embedding)
+        return self._embedder
+
+    @property
+    def model(self) -> ChatModel:
+        if self._model is None:
+            from assistant.llm import load_chat_model
+
+            self._model = load_chat_model(self.settings.generation, self.settings.paths.data_dir / "models")
+        return self._model
+
+    @property
+    def qa(self) -> QAService:
+        if self._qa is None:
+            self._qa = QAService(self.settings, self.kb, self.model)
+            if self.usage is not None:
+                self._qa.listeners.append(lambda answer: self.usage.record(usage_record(answer)))  # type: ignore[union-attr]
+        return self._qa
+
+    def _searcher_for(self, kb: KnowledgeBase) -> Searcher:
+        r = self.settings.retrieval
+        return build_searcher(kb, self.embedder, r, self.settings.embedding.threads)
+
+    # --- identity ----------------------------------------------------------------------------------------
+    def principal(self, user: str) -> Principal:
+        """The named user as the directory says now (an unknown user is refused)."""
+        return self.users.principal(user)
+
+    # --- the calls ---------------------------------------------------------------------------------------
+    def ask(self, question: str, *, principal: Principal, history: Sequence[Turn] = ()) -> AnswerStream:
+        return self.qa.ask(question, principal=principal, history=history)
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        principal: Principal,
+        doc_ids: Sequence[int] | None = None,
+        tags: Sequence[str] | None = None,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        principal = require_principal(principal)
+        with self.kb.acquire() as searcher:
+            return searcher.search(query, k, principal=principal, doc_ids=doc_ids, tags=tags, mode=mode)
+
+    def feedback(self, answer_id: str, rating: str, comment: str | None = None) -> None:
+        if self.usage is None:
+            from assistant.core.errors import AssistantError
+
+            raise AssistantError("the usage log is off ([usage] enabled = false): feedback has nowhere to go")
+        self.usage.feedback(answer_id, rating, comment)
+
+    def find_documents(self, ref: str) -> list[DocumentRecord]:
+        """Documents matching an id, a path or a file name, in the live generation."""
+        with self.kb.acquire_kb() as kb:
+            return kb.find_documents(ref)
+
+    @property
+    def has_documents(self) -> bool:
+        with self.kb.acquire_kb() as kb:
+            return kb.exists and kb.counts()["documents"] > 0
+
+    def close(self) -> None:
+        """Let the usage log finish writing and give up the knowledge base's lease."""
+        if self.usage is not None:
+            self.usage.close()
+        self.kb.close()
+
+
+def usage_record(answer: Answer) -> UsageRecord:
+    """An answer as the usage log keeps it."""
+    return UsageRecord(
+        id=answer.id,
+        created=answer.created,
+        kind="answer",
+        user=answer.user,
+        question=answer.question,
+        query=answer.query,
+        language=answer.language,
+        outcome=answer.outcome,
+        abstained=answer.abstained,
+        text=answer.text,
+        sources=[UsedSource(s.number, s.file, s.page, s.score, s.cited, s.snippet) for s in answer.sources],
+        cited=list(answer.citations.cited),
+        relevance=answer.relevance,
+        withheld=len(answer.citations.withheld),
+        screened=len(answer.screened),
+        prompt_tokens=answer.prompt_tokens,
+        completion_tokens=answer.completion_tokens,
+        timings=answer.timings,
+        backend=answer.backend,
+        model=answer.model,
+    )
