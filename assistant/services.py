@@ -83,7 +83,8 @@ class Assistant:
 
     # --- the calls ---------------------------------------------------------------------------------------
     def ask(self, question: str, *, principal: Principal, history: Sequence[Turn] = ()) -> AnswerStream:
-        return self.qa.ask(question, principal=principal, history=history)
+        """Answer as `principal` (refused without one); iterate the stream for the text, close it to stop."""
+        return self.qa.ask(question, principal=require_principal(principal), history=history)
 
     def search(
         self,
@@ -115,6 +116,12 @@ class Assistant:
     def has_documents(self) -> bool:
         with self.kb.acquire_kb() as kb:
             return kb.exists and kb.counts()["documents"] > 0
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Let the usage log finish writing and give up the knowledge base's lease."""

@@ -50,7 +50,19 @@ class Transformers4BitChatModel(ChatModel):
             )
         except OSError as e:
             raise ModelLoadError(f"generation.model = '{path}': not a local model folder ({e})") from e
-        self.name = str(path)
+        self._serve(str(path), settings)
+
+    @classmethod
+    def from_loaded(cls, tokenizer, model, settings: GenerationSettings) -> Transformers4BitChatModel:  # noqa: ANN001
+        """Serve a transformers model already in memory (loaded some other way) the same way: the tests drive
+        the streaming and the gate on the CPU with it, where 4-bit loading cannot run."""
+        self = cls.__new__(cls)
+        self.tokenizer, self.model = tokenizer, model
+        self._serve(getattr(model, "name_or_path", "") or type(model).__name__, settings)
+        return self
+
+    def _serve(self, name: str, settings: GenerationSettings) -> None:
+        self.name = name
         self.context_window = min(settings.context_window, getattr(self.model.config, "max_position_embeddings", 4096))
         self.gate = ModelGate(settings.queue_timeout_s, settings.abandon_after_s)
 
