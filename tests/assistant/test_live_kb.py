@@ -132,7 +132,7 @@ def test_a_lost_or_damaged_current_is_repaired_and_nothing_is_deleted(settings, 
         kb.close()
 
 
-def test_without_any_complete_generation_a_lost_current_is_a_clear_error_and_nothing_is_deleted(settings, embedder, docs):
+def test_without_a_complete_generation_a_lost_current_is_a_clear_error_and_nothing_is_deleted(settings, embedder, docs):
     kb_dir = settings.paths.kb_dir
     Ingestor(settings, lambda: embedder).run([docs])
     gen = generation_names(kb_dir)[-1]
