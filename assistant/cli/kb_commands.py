@@ -14,6 +14,7 @@ from rich.table import Table
 
 from assistant.cli.main import EXIT_ERROR, EXIT_PARTIAL, State
 from assistant.kb import KnowledgeBase
+from assistant.kb.generations import generation_names
 
 console = Console()
 err_console = Console(stderr=True)
@@ -145,6 +146,7 @@ def status(
         "groups": sorted({g for d in kb.documents() for g in d.groups}),
         "last_ingestion": None,
         "config": settings.source,
+        "generations_on_disk": generation_names(settings.paths.kb_dir),
     }
     if run := kb.last_run():
         s = run["summary"]
@@ -155,6 +157,7 @@ def status(
             "command": s.get("command", "ingest"),
         }
     problems = kb.verify() if check else None
+    kb.close()
     if check:
         info["problems"] = problems
     if as_json:

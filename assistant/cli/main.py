@@ -58,13 +58,21 @@ def cli_principal(service, user: str | None):  # noqa: ANN001, ANN201
 
 
 def register() -> None:
-    from assistant.cli import eval_commands, kb_commands, qa_commands, report_commands, search_commands
+    from assistant.cli import (
+        eval_commands,
+        kb_commands,
+        qa_commands,
+        report_commands,
+        search_commands,
+        users_commands,
+    )
 
     kb_commands.register(app)
     search_commands.register(app)
     qa_commands.register(app)
     eval_commands.register(app)
     report_commands.register(app)
+    users_commands.register(app)
 
 
 def run() -> None:

@@ -1,0 +1,63 @@
+"""`assistant users`: who may use the assistant and which documents they read (the user directory)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console(highlight=False)
+users_app = typer.Typer(help="List and change users, their role and access groups (changes apply at once).")
+
+
+def _directory(ctx: typer.Context):  # noqa: ANN202
+    from assistant.core.identity import UserDirectory
+
+    settings = ctx.obj.settings
+    return UserDirectory(settings.paths.users_db, settings.access.users)
+
+
+@users_app.command("list")
+def list_users(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False
+) -> None:
+    """Every user with role, groups and whether config.toml or an admin manages it."""
+    users = _directory(ctx).users()
+    if as_json:
+        rows = [{"name": u.name, "role": u.role, "groups": u.groups, "managed_by": u.managed_by} for u in users]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title="Users")
+    for col in ("name", "role", "groups", "managed by", "changed"):
+        table.add_column(col)
+    for u in users:
+        table.add_row(u.name, u.role, ", ".join(u.groups) or "(none: sees no document)", u.managed_by, u.updated_at)
+    console.print(table)
+
+
+@users_app.command("set")
+def set_user(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name (case is kept).")],
+    groups: Annotated[str, typer.Option("--groups", "-g", help="Comma-separated access groups; '*' = every document.")],
+    role: Annotated[str | None, typer.Option("--role", help="staff | writer | admin (default: unchanged).")] = None,
+) -> None:
+    """Add a user or change one's groups/role; applies to that user's next question."""
+    parts = [g.strip() for g in groups.split(",") if g.strip()]
+    record = _directory(ctx).set(name, parts, role)
+    console.print(f"user {record.name}: role {record.role}, groups {', '.join(record.groups) or '(none)'}")
+
+
+@users_app.command("remove")
+def remove_user(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Remove a user added with `users set` (users from config.toml are removed there)."""
+    _directory(ctx).remove(name)
+    console.print(f"user {name} removed")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
