@@ -54,3 +54,19 @@ def test_configuration_errors_are_one_clear_line(tmp_path):
     res = run(config, "status")
     assert res.returncode == 2
     assert "embedding.backend" in res.stderr and "line 2" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_users_are_listed_changed_and_removed_from_the_command_line(tmp_path):
+    config = tmp_path / "c.toml"
+    users = '[access]\nusers = { admin = ["*"], staff = ["all"] }\n'
+    config.write_text(f'[paths]\ndata_dir = "{tmp_path / "data"}"\n' + users)
+    assert run(config, "users", "set", "Bob", "--groups", "all,hr", "--role", "writer").returncode == 0
+    users = {u["name"]: u for u in json.loads(run(config, "users", "list", "--json").stdout)}
+    assert users["Bob"] == {"name": "Bob", "role": "writer", "groups": ["all", "hr"], "managed_by": "admin"}
+    assert users["admin"]["role"] == "admin" and users["staff"]["managed_by"] == "config"
+    kept = run(config, "users", "remove", "staff")
+    assert kept.returncode == 2 and "config.toml" in kept.stderr  # config users are removed in the config
+    assert run(config, "users", "remove", "Bob").returncode == 0
+    assert "Bob" not in run(config, "users", "list").stdout
+    bad = run(config, "users", "set", "eve", "--groups", "all", "--role", "boss")
+    assert bad.returncode == 2 and "unknown role 'boss'" in bad.stderr

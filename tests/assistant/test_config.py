@@ -64,3 +64,34 @@ def test_invalid_toml_and_cross_field_rules(tmp_path):
         load_settings(cfg, environ={})
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "missing.toml", environ={})
+
+
+def test_a_user_named_bob_keeps_its_name_from_file_and_environment(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[access]\nusers = { Bob = ["all", "HR"], admin = ["*"] }\n')
+    assert load_settings(cfg, environ={}).access.users == {"Bob": ["all", "HR"], "admin": ["*"]}
+    s = load_settings(cfg, environ={"ASSISTANT_ACCESS__USERS": '{"Bob": ["all"], "Carol": ["hr"]}'})
+    assert s.access.users == {"Bob": ["all"], "Carol": ["hr"]}  # the variable's table replaces the file's
+    with pytest.raises(ConfigError) as e:  # a name inside a variable's name would lose its case: refused
+        load_settings(cfg, environ={"ASSISTANT_ACCESS__USERS__Bob": '["all"]'})
+    assert "ASSISTANT_ACCESS__USERS__Bob" in str(e.value) and "JSON" in str(e.value)
+
+
+def test_an_invalid_environment_value_is_a_clear_error_naming_the_variable(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[ingest]\nworkers = 2\n")
+    cases = {
+        "ASSISTANT_INGEST__WORKERS": "many",  # not a number: no silent fallback to a string
+        "ASSISTANT_INGEST__DEFAULT_GROUPS": "[staff",  # a list that is not valid JSON
+        "ASSISTANT_GENERATION__TEMPERATURE": "9",  # out of range
+        "ASSISTANT_EMBEDDING__THREADZ": "2",  # no such key
+    }
+    for var, value in cases.items():
+        with pytest.raises(ConfigError) as e:
+            load_settings(cfg, environ={var: value})
+        assert f"environment variable {var}" in str(e.value), str(e.value)
+
+
+def test_settings_alone_do_not_read_the_environment(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__THREADS", "2")
+    assert Settings().embedding.threads == 1  # only load_settings reads the environment
