@@ -33,18 +33,21 @@ THRESHOLDS = [round(0.05 * i, 2) for i in range(4, 31)]
 
 def features(settings, corpus_dirs: list[Path], questions: list[tuple[str, bool]]) -> list[tuple[float, float, bool]]:  # noqa: ANN001
     from assistant.answering.relevance import assess
+    from assistant.core.identity import Principal
     from assistant.embeddings import load_embedder
-    from assistant.services import open_searcher
+    from assistant.services import Assistant
     from ingest.pipeline import Ingestor
 
     embedder = load_embedder(settings.embedding)
     Ingestor(settings, lambda: embedder).run(corpus_dirs)
-    searcher = open_searcher(settings)
+    service = Assistant(settings, embedder=embedder)
     out = []
-    for q, answerable in questions:
-        hits = searcher.search(q, settings.qa.sources)
-        r = assess(searcher, q, hits, 0.0, 0.0)
-        out.append((r.dense, r.coverage, answerable))
+    with service.kb.acquire() as searcher:
+        for q, answerable in questions:
+            hits = searcher.search(q, settings.qa.sources, principal=Principal.everything())
+            r = assess(searcher, q, hits, 0.0, 0.0)
+            out.append((r.dense, r.coverage, answerable))
+    service.close()
     return out
 
 

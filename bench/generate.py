@@ -143,8 +143,9 @@ def main() -> int:
 
 def end_to_end(settings, model, args) -> float | None:  # noqa: ANN001
     """The `ask` path as a user meets it: sample manuals ingested, sources filling ~context_tokens."""
+    from assistant.core.identity import Principal
     from assistant.embeddings import load_embedder
-    from assistant.services import build_qa_service, open_searcher
+    from assistant.services import Assistant
     from ingest.pipeline import Ingestor
 
     settings.qa.sources = 8
@@ -153,7 +154,8 @@ def end_to_end(settings, model, args) -> float | None:  # noqa: ANN001
     settings.generation.temperature = 0.0
     embedder = load_embedder(settings.embedding)
     Ingestor(settings, lambda: embedder).run([ROOT / "samples" / "manuals"])
-    service = build_qa_service(settings, open_searcher(settings), model)
+    settings.usage.enabled = False  # benchmark questions are not staff usage
+    service = Assistant(settings, model=model, embedder=embedder)
     questions = [
         "How many days before a password expires does the system remind you?",
         "After how many hours does the VPN disconnect automatically?",
@@ -165,7 +167,7 @@ def end_to_end(settings, model, args) -> float | None:  # noqa: ANN001
             if i == 0:
                 model.llm.reset()  # cold: nothing cached
             phase = "cold" if i == 0 else "system prompt cached"
-            a = service.ask(q).result()
+            a = service.ask(q, principal=Principal.everything()).result()
             t = a.timings
             if "first_token_s" not in t:
                 print(f"  not generated ({a.outcome}): {q}")

@@ -71,9 +71,11 @@ def speed(model, runs: int, context_tokens: int) -> dict[str, float]:  # noqa: A
 
 
 def answers(service, questions: list[dict], show: bool) -> dict[str, float]:  # noqa: ANN001
+    from assistant.core.identity import Principal
+
     facts = cites = 0
     for q in questions:
-        a = service.ask(q["question"]).result()
+        a = service.ask(q["question"], principal=Principal.everything()).result()
         fact = has_fact(q["answer"], a.text)
         cite = any(s.file == q["file"] for s in a.cited_sources)
         facts += fact
@@ -99,7 +101,7 @@ def main() -> int:
     from assistant.embeddings import load_embedder
     from assistant.llm import load_chat_model
     from assistant.llm.requantize import requantized
-    from assistant.services import build_qa_service, open_searcher
+    from assistant.services import Assistant
     from ingest.pipeline import Ingestor
 
     questions = [
@@ -119,7 +121,7 @@ def main() -> int:
         s.generation.max_tokens = args.max_tokens
         embedder = load_embedder(s.embedding)
         Ingestor(s, lambda: embedder).run([ROOT / "samples" / "manuals"])
-        searcher = open_searcher(s)
+        s.usage.enabled = False  # benchmark questions are not staff usage
         shipped = resolve_gguf(s.generation.model)
         t = time.perf_counter()
         q4_0 = requantized(shipped, "q4_0", Path(tmp) / "models", s.generation.threads)
@@ -135,7 +137,9 @@ def main() -> int:
             )
             row["perplexity"] = perplexity(ppl_model, english)
             del ppl_model
-            row |= answers(build_qa_service(s, searcher, model), questions, args.show)
+            service = Assistant(s, model=model, embedder=embedder)
+            row |= answers(service, questions, args.show)
+            service.close()
             rows.append(row)
     print(f"\nre-quantisation took {convert_s:.2f} s; {len(questions)} answerable sample questions\n")
     print(

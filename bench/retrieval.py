@@ -71,9 +71,11 @@ def run_set(
     path: Path, embedder_name: str, max_q: int | None, grid: bool, stock: bool = True, sudachi_mode: str | None = None
 ) -> list[dict]:
     from assistant.core.config import Settings
+    from assistant.core.identity import Principal
     from assistant.embeddings import load_embedder
     from assistant.kb import KnowledgeBase
-    from assistant.retrieval.searcher import Searcher, convex_fuse, rrf_fuse
+    from assistant.retrieval import Searcher
+    from assistant.retrieval.fusion import convex_fuse, rrf_fuse
     from ingest.pipeline import Ingestor
 
     passages, questions = load_squad(path)
@@ -110,7 +112,7 @@ def run_set(
             t1 = time.perf_counter()
             k = searcher.keyword(q, n)
             t2 = time.perf_counter()
-            hits = searcher.search(q, 10)
+            hits = searcher.search(q, 10, principal=Principal.everything())
             t3 = time.perf_counter()
             lat_d.append(t1 - t0)
             lat_k.append(t2 - t1)

@@ -77,10 +77,11 @@ def main() -> int:
     args = ap.parse_args()
 
     from assistant.core.config import Settings
+    from assistant.core.identity import Principal
     from assistant.embeddings import load_embedder
     from assistant.kb import KnowledgeBase
     from assistant.kb.vector_index import IndexSpec, kind_of
-    from assistant.retrieval.searcher import Searcher
+    from assistant.retrieval import Searcher
 
     settings = Settings()
     rng = np.random.default_rng(0)
@@ -137,7 +138,7 @@ def main() -> int:
                     t1 = time.perf_counter()
                     searcher.keyword(qw, r.candidates)
                     t2 = time.perf_counter()
-                    searcher.search(qw, r.k, vector=qv)
+                    searcher.search(qw, r.k, principal=Principal.everything(), vector=qv)
                     t3 = time.perf_counter()
                     lat["dense"].append(t1 - t0)
                     lat["keyword"].append(t2 - t1)
