@@ -28,6 +28,9 @@ def _service(ctx: typer.Context):  # noqa: ANN202
             service.close()
             raise AssistantError("the knowledge base is empty: run `assistant ingest PATH` first")
         service.model  # noqa: B018 - loaded now, under the status line, not at the first question
+        service.qa.queue_listeners.append(
+            lambda _answer, ahead: console.print(f"[dim]waiting for the model: {ahead} ahead of you…[/]")
+        )
         return service
 
 

@@ -175,7 +175,10 @@ class Lease:
             self._fd = None
 
     def __del__(self) -> None:
-        self.release()
+        try:
+            self.release()
+        except Exception:  # noqa: BLE001 - at interpreter exit `os` may be gone; the kernel drops the lock anyway
+            pass
 
 
 def lease_current(kb_dir: Path, attempts: int = 5) -> tuple[str | None, Lease | None]:

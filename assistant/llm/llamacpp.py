@@ -42,6 +42,28 @@ def cpu_has_amx() -> bool:
     return "AMX_INT8 = 1" in llama_cpp.llama_print_system_info().decode("utf-8", "replace")
 
 
+def _no_extra_buffer_types(defaults):  # noqa: ANN001, ANN202
+    def adjusted():  # noqa: ANN202
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    return adjusted
+
+
+def apply_cpu_workaround() -> bool:
+    """For a process that loads models through llama-cpp-python's own code (its OpenAI-compatible server): on an
+    AMX CPU, every model it loads from now on skips the extra CPU buffer types. True when it applied."""
+    if not cpu_has_amx():
+        return False
+    import llama_cpp.llama as llama_module
+
+    llama_module.llama_cpp.llama_model_default_params = _no_extra_buffer_types(
+        llama_module.llama_cpp.llama_model_default_params
+    )
+    return True
+
+
 @contextmanager
 def _without_extra_buffer_types() -> Iterator[None]:
     """llama-cpp-python exposes no argument for `use_extra_bufts`: its default parameters are adjusted while
@@ -49,14 +71,8 @@ def _without_extra_buffer_types() -> Iterator[None]:
     import llama_cpp.llama as llama_module
 
     defaults = llama_module.llama_cpp.llama_model_default_params
-
-    def adjusted():  # noqa: ANN202
-        params = defaults()
-        params.use_extra_bufts = False
-        return params
-
     with _LOADING:
-        llama_module.llama_cpp.llama_model_default_params = adjusted
+        llama_module.llama_cpp.llama_model_default_params = _no_extra_buffer_types(defaults)
         try:
             yield
         finally:

