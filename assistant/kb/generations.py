@@ -194,39 +194,43 @@ def lease_current(kb_dir: Path, attempts: int = 5) -> tuple[str | None, Lease | 
     raise KnowledgeBaseError(f"the knowledge base at {kb_dir} kept changing while it was opened; try again")
 
 
-def is_read(gen_dir: Path) -> bool:
-    """Whether any live process holds a lease on the generation."""
+@contextmanager
+def _unread(gen_dir: Path) -> Iterator[bool]:
+    """Holds the exclusive lock on a generation's lease file when no reader holds it (True), else False at once."""
     try:
         fd = os.open(gen_dir / LEASE, os.O_RDWR | os.O_CREAT, 0o644)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
-def delete_if_unread(gen_dir: Path) -> bool:
-    """Delete a generation nobody reads; False (and untouched) while a reader holds it."""
-    try:
-        fd = os.open(gen_dir / LEASE, os.O_RDWR | os.O_CREAT, 0o644)
-    except FileNotFoundError:
-        return False
+    except FileNotFoundError:  # the folder is gone
+        yield False
+        return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return False
-        trash = gen_dir.with_name(f"{TRASH_PREFIX}{gen_dir.name}-{uuid.uuid4().hex[:8]}")
-        try:
-            os.rename(gen_dir, trash)
-        except FileNotFoundError:
-            return False  # another pruner was first
+            yield False
+            return
+        yield True
     finally:
         os.close(fd)
+
+
+def is_read(gen_dir: Path) -> bool:
+    """Whether any live process holds a lease on the generation."""
+    if not gen_dir.is_dir():
+        return False
+    with _unread(gen_dir) as unread:
+        return not unread
+
+
+def delete_if_unread(gen_dir: Path) -> bool:
+    """Delete a generation nobody reads; False (and untouched) while a reader holds it."""
+    trash = gen_dir.with_name(f"{TRASH_PREFIX}{gen_dir.name}-{uuid.uuid4().hex[:8]}")
+    with _unread(gen_dir) as unread:
+        if not unread:
+            return False
+        try:
+            os.rename(gen_dir, trash)  # while we hold the lock: no reader can lease it half-deleted
+        except FileNotFoundError:
+            return False  # another pruner was first
     shutil.rmtree(trash, ignore_errors=True)
     return True
 

@@ -53,19 +53,14 @@ class LiveKnowledgeBase(Generic[T]):
     @contextmanager
     def acquire(self) -> Iterator[T]:
         """The live generation's view, held (and its files kept) until the block ends."""
-        served = self._hold()
-        try:
+        with self._holding() as served:
             yield served.view
-        finally:
-            self._let_go(served)
 
     @contextmanager
     def acquire_kb(self) -> Iterator[KnowledgeBase]:
-        served = self._hold()
-        try:
+        """The live generation itself (documents, counts), held the same way."""
+        with self._holding() as served:
             yield served.kb
-        finally:
-            self._let_go(served)
 
     def close(self) -> None:
         with self._lock:
@@ -83,6 +78,14 @@ class LiveKnowledgeBase(Generic[T]):
         except FileNotFoundError:
             return None
         return st.st_ino, st.st_mtime_ns, st.st_size
+
+    @contextmanager
+    def _holding(self) -> Iterator[_Served[T]]:
+        served = self._hold()
+        try:
+            yield served
+        finally:
+            self._let_go(served)
 
     def _hold(self) -> _Served[T]:
         with self._lock:
