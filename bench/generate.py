@@ -66,7 +66,10 @@ def main() -> int:
 
     from assistant.core.config import Settings
     from assistant.llm import ChatMessage, GenerationParams, load_chat_model
+    from assistant.llm.llamacpp import apply_cpu_workaround
 
+    # The raw engine gets the same AMX workaround as ours (without it, it crashes on AMX CPUs): like for like.
+    apply_cpu_workaround()
     settings = Settings()
     tmp = tempfile.TemporaryDirectory()
     settings.paths.data_dir = Path(tmp.name) / "data"

@@ -93,6 +93,9 @@ def main() -> int:
     ap.add_argument("--show", action="store_true")
     ap.add_argument("--max-tokens", type=int, default=128, help="answer length cap (the facts asked for are short)")
     args = ap.parse_args()
+    from assistant.llm.llamacpp import apply_cpu_workaround
+
+    apply_cpu_workaround()  # the perplexity model is loaded by raw llama-cpp-python: same AMX workaround
 
     from llama_cpp import Llama
 
