@@ -1,12 +1,17 @@
-"""Citation checking on the streamed answer, one sentence at a time.
+"""Checking the model's streamed answer, one sentence at a time, before the user sees it.
 
-The model is asked to cite sources as [1], [2]. What it writes is checked before the user sees it:
-a number that points to no source is removed, variants ([1, 2], ［１］, 【1】, [Source 1]) are written as
-[1][2], and, when enabled, a sentence left uncited gets the source whose words it repeats (post-hoc
-attribution: small models often state a sourced fact without its number). With `withhold_unsupported`,
-a sentence that is neither cited nor traceable to a source is not shown (kept in the report): the
-assistant must not present invented text as coming from the manuals. Working sentence by sentence
-keeps the streamed text and the final text identical, at the cost of showing text a sentence at a time.
+The model is asked to cite sources as [1], [2]. A number that points to no source is removed, variants
+([1, 2], ［１］, 【1】, [Source 1]) are written as [1][2], and, when enabled, a sentence left uncited gets the
+source whose words it repeats (post-hoc attribution: small models often state a sourced fact without its number).
+
+With `withhold_unsupported` (and the sources' texts), every sentence is then checked, cited or not, and withheld
+(kept in the report with the reason) when
+- it is neither cited nor traceable to a source, or shares too few of its words with the sources it cites;
+- one of its facts (a number, amount, date, code, product or katakana term: `facts.py`) is in none of the sources
+  it cites: "24 hours [1]" where source 1 says 12 hours is not shown, however many other words match;
+- it repeats a sentence already shown, or is in another language than the answer;
+- it was cut off at the token limit.
+Working sentence by sentence keeps the streamed text and the final text identical.
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from assistant.answering.facts import unsupported
+from assistant.core.language import contains_japanese
+
 OPENERS = "[［【"
 CITATION = re.compile(
     r"\s*[\[［【]\s*(?:(?:sources?|資料|出典)\s*)?([0-9０-９]+(?:\s*[,，、]\s*[0-9０-９]+)*)\s*[\]］】]", re.IGNORECASE
 )
-# A sentence ends at . ! ? followed by white space, at 。！？, or at a line break.
-BOUNDARY = re.compile(r"[.!?](?=\s)|[。！？]|\n")
+# A sentence ends at . ! ? followed by white space, at 。．！？, at a line break, or at a citation run straight into
+# the next words ("…に行う[2]出張…": small models loop without punctuation).
+BOUNDARY = re.compile(r"[.!?](?=\s)|[。．！？]|\n|[\]］】](?=[^\W\d_])")
 EMPTY_ITEM = re.compile(r"^[\s\-*•・]*(?:\d{1,3}[.)．]?)?[\s\-*•・]*$")  # "- 1.", "2)", "•"
 LIST_MARKER = re.compile(r"(?:^|\n)[ \t]*\d{1,3}$")
 TRAILING = re.compile(r"[\s.!?。！？]*$")
@@ -33,7 +42,8 @@ class CitationReport:
     cited: list[int] = field(default_factory=list)  # source numbers in order of first citation
     removed: list[str] = field(default_factory=list)  # citations that pointed to no source
     attributed: list[int] = field(default_factory=list)  # numbers added by post-hoc attribution
-    withheld: list[str] = field(default_factory=list)  # sentences neither cited nor traceable to a source
+    withheld: list[str] = field(default_factory=list)  # sentences not shown
+    reasons: list[str] = field(default_factory=list)  # why each withheld sentence was not shown
 
 
 class CitationChecker:
@@ -50,6 +60,8 @@ class CitationChecker:
         attribute: bool = True,
         instructions: str = "",
         question: str = "",
+        source_texts: Sequence[str] = (),
+        language: str | None = None,
     ):
         self.n = n_sources
         self.source_words = list(source_words)
@@ -60,9 +72,12 @@ class CitationChecker:
         self.attribute = attribute
         self.instruction_words = set(words(instructions)) if words is not None and instructions else set()
         self.question_words = set(words(question)) if words is not None and question else set()
+        self.source_texts = list(source_texts)
+        self.language = language
         self.report = CitationReport()
         self._buf = ""
         self._pending = ""
+        self._shown: list[str] = []
 
     # --- streaming ---------------------------------------------------------------------------------
     def feed(self, piece: str) -> str:
@@ -73,8 +88,13 @@ class CitationChecker:
             self._buf = self._buf[cut:]
         return "".join(out)
 
-    def finish(self) -> str:
+    def finish(self, truncated: bool = False) -> str:
+        """The rest of the text; `truncated`: generation stopped at the token limit, so the last, unfinished
+        sentence is cut off and not shown."""
         rest, self._buf = self._buf, ""
+        if truncated and rest.strip() and self.withhold:
+            self._withhold(rest, "cut off at the token limit")
+            rest = ""
         out = self._release(self._check(rest)) if rest else ""
         self._pending = ""  # trailing list markers or punctuation with nothing after them are dropped
         return out
@@ -111,7 +131,7 @@ class CitationChecker:
     # --- one sentence ------------------------------------------------------------------------------
     def _check(self, sentence: str) -> str:
         if self._echoes_instructions(sentence):
-            return self._withhold(sentence)
+            return self._withhold(sentence, "repeats the instructions or the question")
         valid: list[int] = []
 
         def rewrite(m: re.Match[str]) -> str:
@@ -132,14 +152,45 @@ class CitationChecker:
                 self.report.attributed.append(n)
                 text = self._insert(text, n)
             elif share < self.min_overlap and size >= 1 and self.withhold:
-                return self._withhold(text)
+                return self._withhold(text, "no source supports it")
+        if self.withhold and (reason := self._strict(text, valid)):
+            return self._withhold(text, reason)
         for n in valid:
             if n not in self.report.cited:
                 self.report.cited.append(n)
         return text
 
-    def _withhold(self, sentence: str) -> str:
+    def _strict(self, text: str, cited: list[int]) -> str | None:
+        """Why a sentence must not be shown although its citations are valid (None: it may be shown)."""
+        body = _body(text)
+        if not body:
+            return None
+        if any(body == seen or (len(body) >= 12 and body in seen) for seen in self._shown):
+            return "repeats an earlier sentence"
+        if self.language is not None and self._wrong_language(text):
+            return f"not in the answer's language ({self.language})"
+        if self.words is not None and self.source_words and cited and self.words(CITATION.sub("", text)):
+            words = set(self.words(CITATION.sub("", text)))
+            cited_words = set().union(*(self.source_words[n - 1] for n in cited))
+            if len(words & cited_words) / len(words) < self.min_overlap:
+                return "shares too few words with the source it cites"
+        if self.source_texts and cited:
+            missing = unsupported(text, [self.source_texts[n - 1] for n in cited], self.words)
+            if missing:
+                return "not in the cited source: " + ", ".join(missing)
+        self._shown.append(body)
+        return None
+
+    def _wrong_language(self, text: str) -> bool:
+        letters = [c for c in CITATION.sub("", text) if c.isalpha()]
+        if len(letters) < 4:
+            return False
+        japanese = sum(1 for c in letters if contains_japanese(c)) / len(letters)
+        return japanese < 0.3 if self.language == "ja" else japanese > 0.3
+
+    def _withhold(self, sentence: str, reason: str) -> str:
         self.report.withheld.append(sentence.strip())
+        self.report.reasons.append(reason)
         return "\n" if sentence.endswith("\n") else ""  # keep the line structure of what is shown
 
     def _echoes_instructions(self, text: str) -> bool:
@@ -183,6 +234,13 @@ class CitationChecker:
         body = text[:cut]
         sep = "" if not body or body[-1] in "。、」）" or not body[-1].isascii() else " "
         return body + sep + f"[{n}]" + text[cut:]
+
+
+def _body(text: str) -> str:
+    """A sentence without citations, punctuation, list numbers or spaces: what makes two sentences the same."""
+    flat = unicodedata.normalize("NFKC", CITATION.sub("", text)).lower()
+    flat = re.sub(r"^\s*\d{1,3}[.)]\s+", "", flat)
+    return "".join(c for c in flat if c.isalnum())
 
 
 def check_citations(text: str, n_sources: int, **kwargs) -> tuple[str, CitationReport]:  # noqa: ANN003

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assistant.answering.citations import CitationReport
+from assistant.answering.evidence import Evidence
 from assistant.answering.injection import Finding
 from assistant.retrieval import Hit
 
@@ -27,6 +28,7 @@ class Source:
     chunk_id: str
     doc_id: int
     cited: bool = False
+    passage: str = ""  # the text given to the model; evidence offsets point into it
 
     @property
     def pages(self) -> str:
@@ -53,13 +55,18 @@ class Source:
             score=round(hit.score, 4),
             chunk_id=hit.chunk_id,
             doc_id=hit.doc_id,
+            passage=hit.context or hit.text,
         )
 
 
 @dataclass(frozen=True)
 class Turn:
+    """One earlier exchange, as a follow-up needs it: the question, what was searched, and what the manuals said
+    (the evidence, not the model's text: a garbled summary must not steer the next search)."""
+
     question: str
     answer: str
+    query: str = ""
 
 
 @dataclass
@@ -72,9 +79,13 @@ class Answer:
     language: str = "en"
     text: str = ""
     sources: list[Source] = field(default_factory=list)
-    # answered | quoted (nothing the model wrote was traceable to a source: the closest source sentence is quoted)
-    # | not_found (retrieval found nothing close) | declined (the model said so) | no_documents
+    # answered (evidence from the manuals, or a checked summary) | closest (the closest passages, which may not
+    # answer) | not_found (retrieval found nothing close) | declined (the model said so) | no_documents | cancelled
     outcome: str = "answered"
+    evidence: list[Evidence] = field(default_factory=list)
+    evidence_confident: bool = False
+    answer_type: str | None = None
+    summary: str = ""  # the model's checked text, shown after the evidence ("" when the model was not used)
     relevance: dict[str, Any] = field(default_factory=dict)
     citations: CitationReport = field(default_factory=CitationReport)
     screened: list[Finding] = field(default_factory=list)
@@ -88,6 +99,14 @@ class Answer:
     @property
     def abstained(self) -> bool:
         return self.outcome not in ("answered", "quoted")
+
+    @property
+    def evidence_text(self) -> str:
+        """The evidence sentences alone: what a follow-up question is understood from."""
+        return " ".join(e.text for e in self.evidence)
+
+    def turn(self) -> Turn:
+        return Turn(self.question, self.evidence_text, self.query)
 
     @property
     def cited_sources(self) -> list[Source]:

@@ -1,12 +1,52 @@
 """Sentence splitting for Japanese and English text (sources and answers): after . ! ? followed by white
-space, after 。！？, and at line breaks. Pieces keep their trailing characters, so joining them restores the text."""
+space, after 。．！？ (a full-width full stop ends a sentence too), and at line breaks. Pieces keep their trailing
+characters, so joining them restores the text."""
 
 from __future__ import annotations
 
 import re
 
-SENTENCE_END = re.compile(r"(?<=[.!?])(?=\s)|(?<=[。！？\n])")
+SENTENCE_END = re.compile(r"(?<=[.!?])(?=\s)|(?<=[。．！？\n])")
 
 
 def split_sentences(text: str) -> list[str]:
     return [s for s in SENTENCE_END.split(text) if s]
+
+
+# In source passages a single line break is usually where a PDF line wrapped, not where a sentence ends: it ends a
+# sentence only before a blank line, a list item or a bullet.
+PASSAGE_END = re.compile(r"(?<=[.!?])(?=\s)|(?<=[。．！？])|\n(?=\s*\n|\s*(?:[0-9０-９]{1,2}[.)．]\s|[-•・*●■①-⑳]))")
+
+
+LIST_NUMBER = re.compile(r"[0-9０-９]{1,3}[.)．]")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of a source passage, surrounding white space excluded; wrapped lines are
+    joined (see PASSAGE_END)."""
+    spans, pos = [], 0
+    for m in [*PASSAGE_END.finditer(text), None]:
+        end = m.end() if m is not None else len(text)
+        if m is not None and m.start() == m.end() and end == pos:
+            continue
+        piece = text[pos:end]
+        lead = len(piece) - len(piece.lstrip())
+        body = piece.strip()
+        if m is not None and LIST_NUMBER.fullmatch(body):
+            continue  # "1." opening a list item belongs to the item
+        if body:
+            spans.append((pos + lead, pos + lead + len(body)))
+        pos = end
+    return spans
+
+
+def unwrap(text: str) -> str:
+    """A passage's sentence as one line: a wrapped line break becomes a space between Latin words, nothing
+    between Japanese characters."""
+    return re.sub(r"\s*\n\s*", lambda m: " " if _latin_around(text, m) else "", text).strip()
+
+
+def _latin_around(text: str, m: re.Match[str]) -> bool:
+    before = text[m.start() - 1] if m.start() > 0 else ""
+    after = text[m.end()] if m.end() < len(text) else ""
+    return (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()) or before in ",.;:)"

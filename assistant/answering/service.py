@@ -10,7 +10,6 @@ keeps an old generation on disk.
 from __future__ import annotations
 
 import logging
-import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -20,9 +19,10 @@ from typing import Protocol
 from assistant.answering.citations import CitationChecker
 from assistant.answering.condensing import condense
 from assistant.answering.context_budget import build_prompt
+from assistant.answering.evidence import find_evidence
+from assistant.answering.injection import screen
 from assistant.answering.records import Answer, AnswerStream, Source, Turn
 from assistant.answering.relevance import Relevance, assess, term_idf
-from assistant.answering.sentences import split_sentences
 from assistant.core.config import Settings
 from assistant.core.errors import AssistantError
 from assistant.core.identity import Principal, require_principal
@@ -65,27 +65,41 @@ class QAService:
     def not_found_text(self, lang: str) -> str:
         return render("not-found", lang, self.settings.paths.prompts_dir)
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str:
-        return condense(question, history, self.settings, self.model, self.tokenizer.tokens)
+    def writes(self, lang: str) -> bool:
+        """Whether the configured model writes this language well enough to be asked (`generation.languages`)."""
+        return lang in self.settings.generation.languages
+
+    def condense(
+        self, question: str, history: Sequence[Turn], idf: Callable[[list[str]], dict[str, float]] | None = None
+    ) -> str:
+        """The query searched for a question in a conversation (see condensing.py)."""
+        model = self.model if self.writes(language_of(question)) else None
+        return condense(question, history, self.settings, model, self.tokenizer.tokens, idf)
 
     # --- steps -------------------------------------------------------------------------------------
     def _run(self, answer: Answer, principal: Principal, history: Sequence[Turn]) -> Iterator[str]:
         qa = self.settings.qa
         t0 = time.perf_counter()
         try:
-            answer.query = self.condense(answer.question, history)
-            t1 = time.perf_counter()
             with self.searchers.acquire() as searcher:
+                answer.query = self.condense(answer.question, history, lambda terms: term_idf(searcher, terms))
+                t1 = time.perf_counter()
                 hits = searcher.search(answer.query, qa.sources, principal=principal)
                 t2 = time.perf_counter()
                 relevance = assess(searcher, answer.query, hits, qa.abstain_dense_weight, qa.abstain_threshold)
-                idf = term_idf(searcher, self.tokenizer.tokens(answer.query))
+                idf = term_idf(searcher, self.tokenizer.tokens(answer.query + " " + answer.question))
             answer.timings |= {"condense_s": t1 - t0, "retrieval_s": t2 - t1}
             answer.relevance = relevance.as_dict()
             if not hits or (qa.abstain and not relevance.answerable):
                 yield from self._abstain(answer, hits, relevance)
-            else:
-                yield from self._generate(answer, hits, idf, t0)
+                return
+            yield from self._evidence(answer, hits, idf, t0)
+            if not answer.evidence:
+                return
+            if self.writes(answer.language):
+                yield from self._summarise(answer, hits, t0)
+            if not answer.evidence_confident and not answer.summary:
+                answer.outcome = "closest"
         except GeneratorExit:
             answer.outcome = "cancelled"  # the reader closed the stream: recorded, the model already let go
             raise
@@ -110,16 +124,42 @@ class QAService:
             return None
         return lambda ahead: [listener(answer, ahead) for listener in self.queue_listeners] and None
 
-    def _generate(self, answer: Answer, hits: list[Hit], idf: dict[str, float], t0: float) -> Iterator[str]:
-        qa, gen = self.settings.qa, self.settings.generation
+    def _evidence(self, answer: Answer, hits: list[Hit], idf: dict[str, float], t0: float) -> Iterator[str]:
+        """The manuals' own sentences that answer the question, shown before (and without) any model."""
+        qa, prompts = self.settings.qa, self.settings.paths.prompts_dir
+        if qa.screen_injections:  # an instruction planted in a manual is neither evidence nor read by the model
+            for i, hit in enumerate(hits, start=1):
+                hit.context, found = screen(hit.context or hit.text, i)
+                answer.screened += found
+        answer.sources = [Source.from_hit(i, h, qa.snippet_chars) for i, h in enumerate(hits, 1)]
+        found = find_evidence(answer.question, hits, idf, self.tokenizer.tokens, query=answer.query)
+        answer.evidence, answer.evidence_confident, answer.answer_type = found.items, found.confident, found.answer_type
+        if not found.items:
+            answer.outcome = "not_found"
+            answer.text = self.not_found_text(answer.language)
+            yield answer.text
+            return
+        heading = render("evidence" if found.confident else "closest", answer.language, prompts)
+        quote = "「{}」[{}]" if answer.language == "ja" else '"{}" [{}]'
+        answer.text = heading + "\n" + "\n".join(quote.format(e.quote, e.number) for e in found.items)
+        for e in found.items:
+            if e.number not in answer.citations.cited:
+                answer.citations.cited.append(e.number)
+        for s in answer.sources:
+            s.cited = s.number in answer.citations.cited
+        answer.timings["first_evidence_s"] = time.perf_counter() - t0
+        answer.timings.setdefault("first_text_s", answer.timings["first_evidence_s"])
+        yield answer.text
+
+    def _summarise(self, answer: Answer, hits: list[Hit], t0: float) -> Iterator[str]:
+        """The model's answer after the evidence, shown only where it checks out against the sources it cites."""
+        qa, gen, prompts = self.settings.qa, self.settings.generation, self.settings.paths.prompts_dir
         not_found = self.not_found_text(answer.language)
-        messages, kept, max_tokens, answer.prompt_tokens, answer.screened = build_prompt(
+        messages, kept, max_tokens, answer.prompt_tokens, screened = build_prompt(
             self.settings, self.model, hits, answer.question, answer.language, not_found
         )
-        frame = render(
-            "qa-question", answer.language, self.settings.paths.prompts_dir, context="", question=answer.question
-        )
-        answer.sources = [Source.from_hit(i, h, qa.snippet_chars) for i, h in enumerate(kept, 1)]
+        answer.screened += screened
+        frame = render("qa-question", answer.language, prompts, context="", question=answer.question)
         words = self.tokenizer.tokens
         checker = CitationChecker(
             len(kept),
@@ -131,17 +171,23 @@ class QAService:
             attribute=qa.attribute_uncited,
             instructions=messages[0].content,
             question=frame,
+            source_texts=[h.context for h in kept],
+            language=answer.language,
         )
         params = GenerationParams(max_tokens, gen.temperature, tuple(gen.stop), gen.repeat_penalty)
+        heading = "\n\n" + render("summary", answer.language, prompts) + "\n"
         raw: list[str] = []
         shown: list[str] = []
 
         def show(text: str) -> str:
-            """Checked text as the user sees it: no leading space; the first of it is timed."""
+            """Checked text as the user sees it, under its heading; the first of it is timed."""
             text = text if shown else text.lstrip()
-            if text:
-                answer.timings.setdefault("first_text_s", time.perf_counter() - t0)
-                shown.append(text)
+            if not text.strip() and not shown:
+                return ""
+            if not shown:
+                answer.timings["first_generated_s"] = time.perf_counter() - t0
+                text = heading + text
+            shown.append(text)
             return text
 
         started = None
@@ -152,46 +198,24 @@ class QAService:
             raw.append(piece)
             if text := show(checker.feed(piece)):
                 yield text
-        if text := show(checker.finish()):
+        answer.completion_tokens = self.model.count_tokens("".join(raw)) if raw else 0
+        if text := show(checker.finish(truncated=answer.completion_tokens >= max_tokens)):
             yield text
         answer.timings["generation_s"] = time.perf_counter() - (started or time.perf_counter())
-        answer.completion_tokens = self.model.count_tokens("".join(raw)) if raw else 0
-        answer.text = "".join(shown).strip()
+        evidence_cited = list(answer.citations.cited)
         answer.citations = checker.report
+        for n in evidence_cited:
+            if n not in answer.citations.cited:
+                answer.citations.cited.insert(0, n)
+        summary = "".join(shown).strip()
         declined = _bare(not_found) in _bare("".join(raw))
-        if not answer.text:
-            quote = self._quote(answer, kept, idf) if qa.quote_fallback and not declined else None
-            if quote is not None:
-                answer.text, answer.outcome = quote
-            else:
-                answer.text, answer.outcome = not_found, "declined"
-            answer.timings.setdefault("first_text_s", time.perf_counter() - t0)
-            yield answer.text
-        elif declined and not checker.report.cited:
+        if summary and not (declined and not checker.report.cited):
+            answer.summary = summary.removeprefix(heading.strip()).strip()
+            answer.text += "\n\n" + summary
+        elif declined and not answer.evidence_confident:
             answer.outcome = "declined"
         for s in answer.sources:
-            s.cited = s.number in checker.report.cited
-
-    def _quote(self, answer: Answer, hits: list[Hit], idf: dict[str, float]) -> tuple[str, str] | None:
-        """The source sentence holding most of the question's rare words, quoted with its number."""
-        best: tuple[float, int, str] | None = None
-        for n, hit in enumerate(hits, start=1):
-            # Lines wrapped inside a paragraph are one sentence; blank lines and list items stay breaks.
-            text = re.sub(r"(?<=[^\n])\n(?=[^\n\-*•0-9])", " ", hit.context)
-            for sentence in split_sentences(text):
-                sentence = " ".join(sentence.split())
-                if len(sentence) < 8:
-                    continue
-                words = set(self.tokenizer.tokens(sentence))
-                score = sum(w for t, w in idf.items() if t in words)
-                if score > 0 and (best is None or score > best[0]):
-                    best = (score, n, sentence)
-        if best is None:
-            return None
-        _, n, sentence = best
-        text = render("quote", answer.language, self.settings.paths.prompts_dir, quote=sentence)
-        answer.citations.cited.append(n)
-        return f"{text}{'' if answer.language == 'ja' else ' '}[{n}]", "quoted"
+            s.cited = s.number in answer.citations.cited
 
     def _notify(self, answer: Answer) -> None:
         for listener in self.listeners:

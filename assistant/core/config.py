@@ -112,6 +112,11 @@ class GenerationSettings(_Section):
         "",
         description="llamacpp: convert the GGUF to this 4-bit type once (cached under data_dir/models) and load that.",
     )
+    languages: list[Literal["en", "ja"]] = Field(
+        ["en"],
+        description="Languages the model writes well. For a question in another language the model is not asked: "
+        "the manuals' sentences (the evidence) are the answer. The shipped SmolLM2-135M writes English only.",
+    )
     context_window: int = Field(2048, ge=256)
     threads: int = Field(2, ge=1)
     n_batch: int = Field(512, ge=8, description="Prompt tokens per batch (LangChain's default of 8 is ~1.6x slower).")
@@ -184,10 +189,6 @@ class QASettings(_Section):
     attribution_min_overlap: float = Field(0.6, gt=0, le=1, description="Share of a sentence's words in the source.")
     withhold_unsupported: bool = Field(
         True, description="A sentence neither cited nor traceable to a source is not shown (kept in the record)."
-    )
-    quote_fallback: bool = Field(
-        True,
-        description="When nothing the model wrote can be shown, quote the source sentence closest to the question.",
     )
     screen_injections: bool = Field(True, description="Drop instruction-like sentences from sources before the model.")
     snippet_chars: int = Field(240, ge=40, description="Length of the snippet shown for each source.")

@@ -1,0 +1,154 @@
+"""Evidence: the exact sentences of the manuals that answer the question, found in milliseconds, before any model.
+
+Every sentence of the retrieved passages is scored for the question:
+- the idf-weighted share of the question's words it holds (the passage's section heading counts for part of it:
+  「第10条 日当」 tells what 「1日2,000円」 is about);
+- whether it holds the kind of answer asked for (an amount for いくら, a duration for how long...: answer_types.py);
+- a small preference for the better-ranked passage.
+A sentence that cannot stand alone (it starts with "It", 「これ」...) is shown with the sentence before it; a step of
+a procedure is shown with the steps around it. One precise sentence is preferred to three vague ones: more are
+shown only when they score nearly as well.
+
+The evidence is labelled "From the manuals" only when the best sentence holds most of the question's key words and
+the kind of answer asked for; otherwise the sentences are "closest passages — they may not answer this".
+Thresholds were tuned on the first half of each dev set (bench/evidence.py) and are reported on the second half.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.answering.answer_types import STEPS, has_type, question_type
+from assistant.answering.sentences import sentence_spans, unwrap
+from assistant.retrieval import Hit
+
+TYPE_BONUS = 0.25  # a sentence holding the kind of answer asked for
+TYPE_PENALTY = 0.25  # one that does not, when the question asks for a kind
+HEADING_WEIGHT = 0.5  # a question word found only in the passage's section heading counts this much
+CARRIED_WEIGHT = 0.5  # a word a follow-up's query carried over from the previous question
+RANK_PRIOR = 0.04  # per rank step: the better-ranked passage wins a tie
+CONFIDENT_SHARE = 0.5  # the best sentence (with its heading) holds at least this share of the question's weight
+CLOSE_RATIO = 0.92  # further sentences are shown only when they score at least this share of the best
+MAX_SENTENCES = 3
+MAX_CHARS = 600
+DEPENDENT = re.compile(
+    r"^\s*(?:it|this|that|these|those|they|such|then|also|however|otherwise)\b"
+    r"|^\s*(?:これ|それ|この|その|こちら|そちら|上記|同様|ただし|なお|また)",
+    re.I,
+)
+# Words that point at the conversation or ask for the kind of answer: they say nothing about the topic.
+NOT_TOPIC = frozenset(
+    "それ 其れ これ 此れ あれ 彼れ その 其の この 此の 同じ 同様 幾ら いくら 何 いつ 何時 "
+    "どこ 何処 誰 どう 如何 どの どれ どちら 何故 なぜ same what about how when where who which".split()
+)
+LIST_ITEM = re.compile(r"^\s*(?:[0-9０-９]{1,2}[.)．、]|[-•・●■①-⑳])")
+
+
+@dataclass
+class Evidence:
+    number: int  # the source's number, as cited
+    text: str  # exactly as in the source passage
+    start: int  # offsets into that source's passage (Source.passage)
+    end: int
+    score: float
+    matches_type: bool
+
+    @property
+    def quote(self) -> str:
+        """The sentence as shown: wrapped lines of the passage joined."""
+        return unwrap(self.text)
+
+
+@dataclass
+class EvidenceResult:
+    items: list[Evidence] = field(default_factory=list)
+    confident: bool = False
+    answer_type: str | None = None
+
+
+def find_evidence(
+    question: str,
+    hits: list[Hit],
+    idf: dict[str, float],
+    tokens: Callable[[str], list[str]],
+    query: str = "",
+) -> EvidenceResult:
+    """The best sentences of `hits` (numbered from 1, as the sources are) for `question`. `query` is what was
+    searched for a follow-up: words it carried over from the conversation count half as much as the question's."""
+    kind = question_type(question) or (question_type(query) if query else None)
+    words = lambda text: {_stem(t) for t in tokens(text)}  # noqa: E731
+    weights = {t: idf.get(t, 0.0) for t in dict.fromkeys(tokens(question)) if t not in NOT_TOPIC}
+    for t in dict.fromkeys(tokens(query)) if query else ():
+        if t not in NOT_TOPIC:
+            weights.setdefault(t, CARRIED_WEIGHT * idf.get(t, 0.0))
+    weights = {_stem(t): w for t, w in weights.items()}
+    total = sum(weights.values())
+    if not hits or not total:
+        return EvidenceResult(answer_type=kind)
+    candidates: list[tuple[float, float, Evidence]] = []
+    for rank, hit in enumerate(hits):
+        passage = hit.context or hit.text
+        heading = words(" ".join(hit.heading_path))
+        own = passage.find(hit.text[:80])  # the heading belongs to the hit's own chunk, not to its neighbours
+        own_span = (own, own + len(hit.text)) if own >= 0 else (0, len(passage))
+        spans = sentence_spans(passage)
+        for i, (start, end) in enumerate(spans):
+            text = passage[start:end]
+            if len(text) < 6 or text.strip() in hit.heading_path:
+                continue
+            if DEPENDENT.search(text) and i > 0:  # shown with the sentence it leans on
+                start = spans[i - 1][0]
+            if kind == STEPS and LIST_ITEM.search(text):
+                start, end = _list_around(passage, spans, i)
+            text = passage[start:end]
+            found = words(text)
+            share = sum(w for t, w in weights.items() if t in found)
+            if own_span[0] <= start < own_span[1]:
+                share += HEADING_WEIGHT * sum(w for t, w in weights.items() if t in heading and t not in found)
+            share /= total
+            typed = has_type(text, kind)
+            score = share + (TYPE_BONUS if typed and kind else 0.0) - (TYPE_PENALTY if not typed else 0.0)
+            score -= RANK_PRIOR * rank
+            candidates.append((score, share, Evidence(rank + 1, text, start, end, round(score, 4), typed)))
+    if not candidates:
+        return EvidenceResult(answer_type=kind)
+    candidates.sort(key=lambda c: (-c[0], c[2].number, c[2].start))
+    best_score, best_share, best = candidates[0]
+    chosen = [best]
+    for score, _, ev in candidates[1:]:
+        if len(chosen) == MAX_SENTENCES or sum(len(e.text) for e in chosen) + len(ev.text) > MAX_CHARS:
+            break
+        if score < CLOSE_RATIO * best_score or (kind and not ev.matches_type):
+            break
+        if any(_overlaps(ev, e) for e in chosen):
+            continue
+        chosen.append(ev)
+    confident = best_share >= CONFIDENT_SHARE and best.matches_type
+    return EvidenceResult(chosen, confident, kind)
+
+
+def _stem(word: str) -> str:
+    """For matching a question to a sentence only: "locked" and "lock", "resetting" and "reset" (the keyword
+    index's own stemmer removes plurals only)."""
+    if word.isascii() and word.isalpha() and len(word) > 5:
+        for suffix in ("ing", "ed"):
+            if word.endswith(suffix):
+                stem = word[: -len(suffix)]
+                return stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
+    return word
+
+
+def _overlaps(a: Evidence, b: Evidence) -> bool:
+    return a.number == b.number and a.start < b.end and b.start < a.end
+
+
+def _list_around(passage: str, spans: list[tuple[int, int]], i: int) -> tuple[int, int]:
+    """The run of list items (steps) around sentence i, at most 8 of them."""
+    lo = hi = i
+    while lo > 0 and i - lo < 7 and LIST_ITEM.search(passage[spans[lo - 1][0] : spans[lo - 1][1]]):
+        lo -= 1
+    while hi + 1 < len(spans) and hi - lo < 7 and LIST_ITEM.search(passage[spans[hi + 1][0] : spans[hi + 1][1]]):
+        hi += 1
+    return spans[lo][0], spans[hi][1]

@@ -1,0 +1,136 @@
+"""The checkable facts of a sentence: numbers, amounts, dates, durations, extensions, error codes, product names,
+katakana and capitalised terms. A generated sentence may be shown only when every one of them occurs in a source
+it cites: small models copy a sentence's words faithfully and change its number ("24 hours" for "12 hours").
+
+Text is compared after NFKC (full-width digits and letters become ASCII), with thousands separators removed and
+kanji numerals (三千, 十二, 2万) written as digits, so 「3,000円」, 「３０００円」 and 「三千円」 are the same fact.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from assistant.answering.sentences import sentence_spans
+
+_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "两": 2}
+_SMALL = {"十": 10, "百": 100, "千": 1000}
+_LARGE = {"万": 10_000, "億": 100_000_000}
+_KANJI_NUMBER = re.compile(r"[0-9〇零一二三四五六七八九十百千万億]+")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+CODE = re.compile(r"\b[A-Za-z]+[-_]?\d[\w-]*\b|\b\d+[A-Za-z]+\w*\b")  # E-691, v2, 4G, 2FA
+KATAKANA = re.compile(r"[ァ-ヺー]{3,}")
+CAPITALISED = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*\b|\b[A-Z][a-z]{2,}\b")
+CITATION = re.compile(r"\[\d+\]")
+LIST_NUMBER = re.compile(r"^\s*\d{1,3}\s*[.)．]\s+")  # "8. " opening a list item is not a fact
+# Capitalised words that are grammar, not facts: sentence openers and the like.
+COMMON = frozenset(
+    "The This That These Those There Here It Its If When Where What Which Who How Why Yes No Not You Your We Our "
+    "They Their He She His Her A An And Or But For To In On At By Of As Is Are Be Please Note Also Then After "
+    "Before Each Every All Any Some One Two First Second Third Finally Source Sources Manual Manuals See Use Call "
+    "Ask Open Click Go Contact Do Does Did Can Could Should Must May Will Would".split()
+)
+
+
+def _kanji_to_int(token: str) -> int | None:
+    """三千五百 -> 3500, 十二 -> 12, 2万 -> 20000; None when the token is not a number written that way."""
+    if token.isdigit():
+        return None
+    total, section, digit = 0, 0, None
+    for ch in token:
+        if ch.isdigit():
+            digit = (digit or 0) * 10 + int(ch)
+        elif ch in _DIGITS:
+            digit = _DIGITS[ch]
+        elif ch in _SMALL:
+            section += (digit if digit is not None else 1) * _SMALL[ch]
+            digit = None
+        elif ch in _LARGE:
+            total += (section + (digit or 0) or 1) * _LARGE[ch]
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def normalise(text: str) -> str:
+    """NFKC, lower case, no thousands separators, kanji numerals as digits."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _THOUSANDS.sub("", text)
+
+    def kanji(m: re.Match[str]) -> str:
+        value = _kanji_to_int(m.group(0))
+        return str(value) if value is not None and any(c not in "一" for c in m.group(0)) else m.group(0)
+
+    text = _KANJI_NUMBER.sub(kanji, text)
+    return text.lower()
+
+
+def facts_in(sentence: str) -> set[str]:
+    """The facts a reader would take from the sentence, normalised (citation markers are not facts)."""
+    raw = LIST_NUMBER.sub("", CITATION.sub(" ", unicodedata.normalize("NFKC", sentence)))
+    flat = normalise(raw)
+    found = set(NUMBER.findall(flat))
+    found |= {c.lower() for c in CODE.findall(raw)}
+    found |= set(KATAKANA.findall(raw))
+    found |= {w.lower() for w in CAPITALISED.findall(raw) if w not in COMMON}
+    return found
+
+
+def unsupported(
+    sentence: str, sources: list[str], words: Callable[[str], list[str]] | None = None
+) -> list[str]:
+    """The facts of `sentence` that its sources do not back (empty: every fact is backed).
+
+    A name or term must occur in a source. A number must occur there in the same context: in a source sentence that
+    also holds at least half of the sentence's other words when `words` is given, so "the lock lasts 180 days" is
+    not backed by "passwords expire every 180 days".
+    """
+    facts = facts_in(sentence)
+    if not facts:
+        return []
+    flat = [normalise(s) for s in sources]
+    windows = _windows(sources, words) if words is not None else [(n, set()) for n in flat]
+    content: set[str] = set()
+    if words is not None:
+        content = {w for w in words(CITATION.sub(" ", sentence)) if not NUMBER.fullmatch(normalise(w))}
+    need = (len(content) + 1) // 2
+    missing = []
+    for fact in sorted(facts):
+        if NUMBER.fullmatch(fact):
+            ok = any(
+                _has_number(fact, text) and len(content & wset) >= need for text, wset in windows
+            )
+        else:
+            ok = any(fact in s for s in flat)
+        if not ok:
+            missing.append(fact)
+    return missing
+
+
+def _windows(sources: list[str], words: Callable[[str], list[str]]) -> list[tuple[str, set[str]]]:
+    """Each source sentence: normalised text and its words."""
+    return [(normalise(src[a:b]), set(words(src[a:b]))) for src in sources for a, b in sentence_spans(src)]
+
+
+def _has_number(fact: str, text: str) -> bool:
+    numbers = set(NUMBER.findall(text))
+    return fact in numbers or _same_number(fact, numbers)
+
+
+def _same_number(fact: str, numbers: set[str]) -> bool:
+    """12.0 and 12 are the same number."""
+    try:
+        value = float(fact)
+    except ValueError:
+        return False
+    return any(_float(n) == value for n in numbers)
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
