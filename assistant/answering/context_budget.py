@@ -58,9 +58,16 @@ def build_prompt(
 
 
 def fit_sources(hits: list[Hit], budget: int, count: Callable[[str], int]) -> list[Hit]:
-    """Sources in rank order within the budget; the header line of each source is counted too."""
-    overhead = sum(count(f"[{i}] {source_header(h)}\n") + 2 for i, h in enumerate(hits, start=1))
-    return fit_to_budget(hits, budget - overhead, count)
+    """As many sources as fit whole, in rank order, with the header line of each counted; else the first, cut."""
+    headers = [count(f"[{i}] {source_header(h)}\n") + 2 for i, h in enumerate(hits, start=1)]
+    for k in range(len(hits), 0, -1):
+        contexts = [h.context for h in hits[:k]]
+        kept = fit_to_budget(hits[:k], budget - sum(headers[:k]), count)
+        if len(kept) == k:
+            return kept
+        for h, c in zip(hits[:k], contexts, strict=True):  # fit_to_budget shortened them: undo for the next try
+            h.context = c
+    return []
 
 
 def source_header(hit: Hit) -> str:

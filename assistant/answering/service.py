@@ -159,6 +159,9 @@ class QAService:
             self.settings, self.model, hits, answer.question, answer.language, not_found
         )
         answer.screened += screened
+        if not kept:  # not even one source fits beside the question: the evidence stands alone
+            log.info("no source fits the context window beside %r: no summary", answer.question)
+            return
         frame = render("qa-question", answer.language, prompts, context="", question=answer.question)
         words = self.tokenizer.tokens
         checker = CitationChecker(
