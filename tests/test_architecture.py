@@ -43,7 +43,7 @@ ALLOWED = {
     "assistant.llm": ("assistant.core",),
     "assistant.retrieval": ("assistant.core", "assistant.kb", "assistant.embeddings"),
     "assistant.answering": ("assistant.core", "assistant.kb", "assistant.retrieval", "assistant.llm"),
-    "assistant.analytics": ("assistant.core", "assistant.services"),
+    "assistant.analytics": ("assistant.core", "assistant.kb", "assistant.services"),
     "ingest": ("assistant.core", "assistant.kb", "assistant.embeddings"),
 }
 

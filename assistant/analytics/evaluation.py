@@ -14,8 +14,10 @@ run resumes where it stopped; `restart` starts over.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,8 +28,11 @@ from typing import TYPE_CHECKING, Any
 from assistant.analytics import metrics as m
 from assistant.core.config import Settings
 from assistant.core.errors import AssistantError
+from assistant.core.facts import unsupported
 from assistant.core.files import write_text_atomic
 from assistant.core.identity import Principal
+from assistant.core.sentences import split_sentences, unwrap
+from assistant.kb.keywords import get_tokenizer
 
 if TYPE_CHECKING:
     from assistant.services import Assistant
@@ -134,6 +139,14 @@ class EvalResult:
     contains: float | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Evidence (the manuals' sentences, shown first) and the model's summary, scored apart.
+    evidence_contains: float | None = None
+    generated_contains: float | None = None
+    shown_generated: int = 0  # sentences of the summary shown
+    unsupported_shown: int = 0  # of those, with a number or term that is not in a source they cite
+    first_evidence_s: float | None = None
+    first_generated_s: float | None = None
+    file_rank: int | None = None  # rank of the first hit from a gold file (page ranks are `rank`)
 
 
 def evaluate_one(service: Assistant, q: EvalQuestion, k: int, principal: Principal) -> EvalResult:
@@ -143,11 +156,14 @@ def evaluate_one(service: Assistant, q: EvalQuestion, k: int, principal: Princip
     gold = set(q.gold)
     cited = [source_key(s.file, s.page) for s in answer.cited_sources]
     scored = bool(q.answers) and not q.unanswerable
+    evidence = " ".join(unwrap(e.text) for e in answer.evidence)
+    shown, bad = unsupported_sentences(answer.summary, {s.number: s.passage for s in answer.sources})
     return EvalResult(
         id=q.id,
         question=q.question,
         has_gold=bool(gold),
         rank=m.rank_of_gold(keys, gold) if gold else None,
+        file_rank=m.rank_of_gold([k.split("#")[0] for k in keys], {g.split("#")[0] for g in gold}) if gold else None,
         abstained=answer.abstained,
         unanswerable=q.unanswerable,
         outcome=answer.outcome,
@@ -155,12 +171,56 @@ def evaluate_one(service: Assistant, q: EvalQuestion, k: int, principal: Princip
         em=m.exact_match(answer.text, q.answers) if scored else None,
         f1=m.f1(answer.text, q.answers) if scored else None,
         contains=m.contains_answer(answer.text, q.answers) if scored else None,
+        evidence_contains=(m.contains_answer(evidence, q.answers) if answer.evidence else 0.0) if scored else None,
+        generated_contains=m.contains_answer(answer.summary, q.answers) if scored and answer.summary else None,
+        shown_generated=shown,
+        unsupported_shown=bad,
         prompt_tokens=answer.prompt_tokens,
         completion_tokens=answer.completion_tokens,
         citation_precision=m.citation_precision(cited, gold) if gold else None,
         total_s=answer.timings.get("total_s", 0.0),
         first_text_s=answer.timings.get("first_text_s"),
+        first_evidence_s=answer.timings.get("first_evidence_s"),
+        first_generated_s=answer.timings.get("first_generated_s"),
     )
+
+
+def evaluate_retrieval(service: Assistant, q: EvalQuestion, k: int, principal: Principal) -> EvalResult:
+    """Retrieval alone: where the gold page and file rank, no model, no answer."""
+    t0 = time.perf_counter()
+    ranked = service.search(q.question, k, principal=principal)
+    keys = [source_key(h.name, h.page_start if h.paginated else None) for h in ranked]
+    gold = set(q.gold)
+    return EvalResult(
+        id=q.id,
+        question=q.question,
+        has_gold=bool(gold),
+        rank=m.rank_of_gold(keys, gold) if gold else None,
+        file_rank=m.rank_of_gold([k.split("#")[0] for k in keys], {g.split("#")[0] for g in gold}) if gold else None,
+        abstained=False,
+        unanswerable=q.unanswerable,
+        outcome="retrieval-only",
+        answer="",
+        em=None,
+        f1=None,
+        citation_precision=None,
+        total_s=time.perf_counter() - t0,
+        first_text_s=None,
+    )
+
+
+def unsupported_sentences(summary: str, passages: dict[int, str]) -> tuple[int, int]:
+    """(sentences shown, sentences with a fact not in a source they cite): checked here from the record alone,
+    independently of the checker that decided what to show."""
+    shown = bad = 0
+    for sentence in split_sentences(summary):
+        if not sentence.strip():
+            continue
+        shown += 1
+        cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence) if int(n) in passages]
+        if not cited or unsupported(sentence, [passages[n] for n in cited], get_tokenizer().tokens):
+            bad += 1
+    return shown, bad
 
 
 def run(
@@ -171,22 +231,30 @@ def run(
     principal: Principal,
     k: int = 10,
     restart: bool = False,
+    retrieval_only: bool = False,
+    fingerprint: dict[str, Any] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[EvalResult]:
-    """Ask every question not yet in results_path; returns the results of all questions, in file order."""
+    """Ask every question not yet in results_path; returns the results of all questions, in file order.
+
+    Earlier results are reused only when they were recorded with the same `fingerprint` (model, configuration,
+    knowledge-base generation, mode): a resumed run must not mix answers of two set-ups."""
     done: dict[str, EvalResult] = {}
-    if restart:
-        results_path.unlink(missing_ok=True)
-    elif results_path.is_file():
-        for line in results_path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
+    meta = {"_fingerprint": fingerprint or {}}
+    if not restart and results_path.is_file():
+        lines = [ln for ln in results_path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        if lines and json.loads(lines[0]) == meta:
+            for line in lines[1:]:
                 r = EvalResult(**json.loads(line))
                 done[r.id] = r
-    results_path.parent.mkdir(parents=True, exist_ok=True)
+    if not done:
+        results_path.parent.mkdir(parents=True, exist_ok=True)
+        results_path.write_text(json.dumps(meta, ensure_ascii=False) + "\n", encoding="utf-8")
+    score = evaluate_retrieval if retrieval_only else evaluate_one
     with results_path.open("a", encoding="utf-8") as out:
         for i, q in enumerate(questions, start=1):
             if q.id not in done:
-                r = evaluate_one(service, q, k, principal)
+                r = score(service, q, k, principal)
                 out.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
                 out.flush()
                 done[q.id] = r
@@ -212,10 +280,25 @@ def summarize(results: list[EvalResult]) -> dict[str, Any]:
         for k in (1, 5, 10):
             out[f"recall@{k}"] = metric(m.recall_at(ranks, k))
         out["mrr@10"] = metric(m.reciprocal_ranks(ranks))
+        file_ranks = [r.file_rank for r in results if r.has_gold and not r.unanswerable]
+        for k in (1, 5):
+            out[f"file_recall@{k}"] = metric(m.recall_at(file_ranks, k))
+    if results and all(r.outcome == "retrieval-only" for r in results):
+        totals = [r.total_s for r in results]
+        out["latency_s"] = {"search_p50": m.percentile(totals, 50), "search_p95": m.percentile(totals, 95)}
+        return out
     scored = [r for r in results if r.f1 is not None]
     out["exact_match"] = metric([r.em for r in scored if r.em is not None])
     out["f1"] = metric([r.f1 for r in scored if r.f1 is not None])
     out["contains_answer"] = metric([r.contains for r in scored if r.contains is not None])
+    out["evidence_contains_answer"] = metric([r.evidence_contains for r in scored if r.evidence_contains is not None])
+    out["generated_contains_answer"] = metric(
+        [r.generated_contains for r in scored if r.generated_contains is not None]
+    )
+    out["unsupported_facts_shown"] = {
+        "sentences": sum(r.unsupported_shown for r in results),
+        "of_shown": sum(r.shown_generated for r in results),
+    }
     out["citation_precision"] = metric([r.citation_precision for r in results if r.citation_precision is not None])
     out["abstention"] = m.abstention_scores([r.abstained for r in results], [r.unanswerable for r in results])
     out["outcomes"] = dict(Counter(r.outcome for r in results))
@@ -225,11 +308,17 @@ def summarize(results: list[EvalResult]) -> dict[str, Any]:
     }
     totals = [r.total_s for r in results]
     firsts = [r.first_text_s for r in results if r.first_text_s is not None]
+    evidence = [r.first_evidence_s for r in results if r.first_evidence_s is not None]
+    generated = [r.first_generated_s for r in results if r.first_generated_s is not None]
     out["latency_s"] = {
         "total_p50": m.percentile(totals, 50),
         "total_p95": m.percentile(totals, 95),
         "first_text_p50": m.percentile(firsts, 50),
         "first_text_p95": m.percentile(firsts, 95),
+        "first_evidence_p50": m.percentile(evidence, 50),
+        "first_evidence_p95": m.percentile(evidence, 95),
+        "first_generated_p50": m.percentile(generated, 50),
+        "first_generated_p95": m.percentile(generated, 95),
     }
     return out
 
@@ -275,16 +364,38 @@ def iter_rows(summary: dict[str, Any]) -> Iterator[tuple[str, str]]:
                 continue
             ci = f" [{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}]" if v["ci95"] else ""
             yield key, f"{v['value']:.3f}{ci} (n={v['n']})"
-    a = summary["abstention"]
     fmt = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
+    if "abstention" not in summary:  # retrieval only
+        lat = summary.get("latency_s", {})
+        yield "search p50 / p95 s", f"{fmt(lat.get('search_p50'))} / {fmt(lat.get('search_p95'))}"
+        return
+    a = summary["abstention"]
     if summary.get("tokens"):
         t = summary["tokens"]
         yield "tokens per question in / out", f"{t['prompt_mean'] or 0:.0f} / {t['completion_mean'] or 0:.0f}"
     yield "abstention precision", f"{fmt(a['precision'])} ({a['abstained']} abstained)"
     yield "abstention recall", f"{fmt(a['recall'])} ({a['unanswerable']} unanswerable)"
     lat = summary["latency_s"]
+    if "unsupported_facts_shown" in summary:
+        u = summary["unsupported_facts_shown"]
+        yield "unsupported facts shown", f"{u['sentences']} of {u['of_shown']} summary sentences"
     yield "latency total p50 / p95 s", f"{fmt(lat['total_p50'])} / {fmt(lat['total_p95'])}"
     yield "first text p50 / p95 s", f"{fmt(lat['first_text_p50'])} / {fmt(lat['first_text_p95'])}"
+    if lat.get("first_evidence_p50") is not None:
+        yield "first evidence p50 / p95 s", f"{fmt(lat['first_evidence_p50'])} / {fmt(lat['first_evidence_p95'])}"
+    if lat.get("first_generated_p50") is not None:
+        yield "first generated p50 / p95 s", f"{fmt(lat['first_generated_p50'])} / {fmt(lat['first_generated_p95'])}"
+
+
+def fingerprint(settings: Settings, service: Assistant, retrieval_only: bool) -> dict[str, Any]:
+    """What results depend on: the model, every setting except where files live, and the knowledge base."""
+    config = settings.model_dump(mode="json", exclude={"paths": {"data_dir", "samples_dir"}})
+    return {
+        "model": "" if retrieval_only else settings.generation.model,
+        "config": hashlib.sha1(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16],
+        "generation": service.kb.generation,
+        "mode": "retrieval" if retrieval_only else "answers",
+    }
 
 
 def settings_without_usage_log(settings: Settings) -> Settings:

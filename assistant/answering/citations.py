@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.answering.facts import unsupported
+from assistant.core.facts import unsupported
 from assistant.core.language import contains_japanese
 
 OPENERS = "[［【"

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.answering.answer_types import STEPS, has_type, question_type
-from assistant.answering.sentences import sentence_spans, unwrap
+from assistant.core.sentences import sentence_spans, unwrap
 from assistant.retrieval import Hit
 
 TYPE_BONUS = 0.25  # a sentence holding the kind of answer asked for

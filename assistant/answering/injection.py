@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answering.sentences import split_sentences
+from assistant.core.sentences import split_sentences
 
 _EN = [
     r"(?<!not )(?<!never )(?<!n't )\b(ignore|disregard|forget|override|bypass)\s+(all\s+|any\s+)?(of\s+)?"

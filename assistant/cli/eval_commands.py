@@ -37,6 +37,10 @@ def eval_command(
     restart: Annotated[
         bool, typer.Option("--restart", help="Forget earlier results of this file and start over.")
     ] = False,
+    retrieval_only: Annotated[
+        bool,
+        typer.Option("--retrieval-only", help="Score retrieval alone (recall@k, MRR; page and file level): no model."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write an HTML report with charts.")] = None,
 ) -> None:
@@ -51,6 +55,7 @@ def eval_command(
     name = ev.eval_name(questions, holdout)
     if holdout and questions.suffix != ".json":
         raise typer.BadParameter("--holdout applies to SQuAD-format files only", param_hint="--holdout")
+    embedder = None
     if questions.suffix == ".json":
         from assistant.embeddings import load_embedder
         from ingest.pipeline import Ingestor
@@ -66,11 +71,12 @@ def eval_command(
     qs = ev.spread(qs, sample) if sample else qs
     qs = qs[:limit] if limit else qs
     eval_dir = ctx.obj.settings.paths.data_dir / "eval"
+    name = f"{name}.retrieval" if retrieval_only else name
     results_path = eval_dir / f"{name}.results.jsonl"
     # Who asks is looked up in the serving user directory (an evaluation corpus has none of its own).
     main_paths, access = ctx.obj.settings.paths, ctx.obj.settings.access
     principal = cli_principal(UserDirectory(main_paths.users_db, access.users), user)
-    service = Assistant(settings)
+    service = Assistant(settings, embedder=embedder)
     try:
         with Progress(
             TextColumn("[bold]eval[/]"),
@@ -87,6 +93,8 @@ def eval_command(
                 k=k,
                 principal=principal,
                 restart=restart,
+                retrieval_only=retrieval_only,
+                fingerprint=ev.fingerprint(settings, service, retrieval_only),
                 on_progress=lambda i, n: _progress(bar, task, i, n),
             )
     finally:
@@ -96,8 +104,15 @@ def eval_command(
         summary,
         eval_dir / f"{name}.summary.json",
         source=questions,
-        model=service.model.name,
-        options={"k": k, "user": user, "sample": sample, "limit": limit, "holdout": holdout},
+        model="" if retrieval_only else service.model.name,
+        options={
+            "k": k,
+            "user": user,
+            "sample": sample,
+            "limit": limit,
+            "holdout": holdout,
+            "retrieval_only": retrieval_only,
+        },
     )
     if out is not None:
         from assistant.analytics.report_html import render_evaluation

@@ -139,7 +139,7 @@ def _chat_loop(service, user: str | None) -> None:  # noqa: ANN001
             continue
         if answer.query != answer.question:
             console.print(f"[dim]searched for: {escape(answer.query)}[/]")
-        history.append(Turn(answer.question, answer.text))
+        history.append(answer.turn())  # the question, its query and the manuals' sentences: never the model's text
 
 
 def feedback(

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering.facts import unsupported
 from assistant.answering.records import Turn
 from assistant.answering.service import QAService
 from assistant.core.config import load_settings
 from assistant.core.errors import AccessDenied, AssistantError
+from assistant.core.facts import unsupported
 from assistant.core.identity import Principal
 from assistant.kb.keywords import get_tokenizer
 from assistant.llm import ChatMessage, ChatModel, GenerationParams, load_chat_model

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from assistant.answering.sentences import sentence_spans
+from assistant.core.sentences import sentence_spans
 
 _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "两": 2}
 _SMALL = {"十": 10, "百": 100, "千": 1000}
