@@ -71,7 +71,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--per-half", type=int, default=150)
     ap.add_argument("--sets", nargs="+", default=["jsquad", "xquad", "samples"])
+    ap.add_argument("--tune-only", action="store_true", help="score the tuning halves only")
+    ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="override an evidence.py constant")
     args = ap.parse_args()
+    from assistant.answering import evidence
+
+    for item in args.set:
+        key, value = item.split("=")
+        setattr(evidence, key, float(value))
 
     from assistant.analytics import evaluation as ev
     from assistant.core.config import load_settings
@@ -99,7 +106,7 @@ def main() -> int:
             qs = ev.load_questions(SETS[name], settings.paths.data_dir / "corpus")
             Ingestor(settings, lambda: embedder).run([settings.paths.data_dir / "corpus"], prune=True)
             tune, report = halves(qs, args.per_half)
-            parts = {"tune (first half)": tune, "report (second half)": report}
+            parts = {"tune (first half)": tune} if args.tune_only else {"tune (first half)": tune, "report (second half)": report}
         service = Assistant(settings, embedder=embedder)
         for part, questions in parts.items():
             row = {"set": name, "part": part} | run_set(name, questions, service, Principal.everything())

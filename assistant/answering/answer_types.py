@@ -43,6 +43,7 @@ SENTENCE_FEATURES: dict[str, re.Pattern[str]] = {
     TIME: re.compile(
         _NUMBER + r"+\s*(?:日|時間|時|分|秒|週間|週|か月|ヶ月|カ月|箇月|年|営業日|days?|hours?|minutes?|seconds?|weeks?"
         r"|months?|years?|business days?|a\.?m\.?|p\.?m\.?)|\d{1,2}:\d{2}|毎(?:日|週|月|年)|曜日|翌|前日|当日|まで"
+        r"|\b(?:1[0-9]|20)\d\d(?:s|年)?\b|\bcentury\b|\bseason\b|\bsummer\b|\bwinter\b|\bspring\b|\bautumn\b"
         r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|daily|weekly|monthly|yearly|annually"
         r"|january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I),
     COUNT: re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万]+(?:人|回|個|件|台|枚|か所|箇所|本|名|つ)"

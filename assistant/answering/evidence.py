@@ -25,10 +25,11 @@ from assistant.core.sentences import sentence_spans, unwrap
 from assistant.retrieval import Hit
 
 TYPE_BONUS = 0.25  # a sentence holding the kind of answer asked for
-TYPE_PENALTY = 0.25  # one that does not, when the question asks for a kind
+TYPE_PENALTY = 0.1  # one that does not, when the question asks for a kind
 HEADING_WEIGHT = 0.5  # a question word found only in the passage's section heading counts this much
 CARRIED_WEIGHT = 0.5  # a word a follow-up's query carried over from the previous question
 RANK_PRIOR = 0.04  # per rank step: the better-ranked passage wins a tie
+PAIR_COST = 0.05  # two sentences must score this much better than one to be shown together
 CONFIDENT_SHARE = 0.5  # the best sentence (with its heading) holds at least this share of the question's weight
 CLOSE_RATIO = 0.92  # further sentences are shown only when they score at least this share of the best
 MAX_SENTENCES = 3
@@ -94,15 +95,10 @@ def find_evidence(
         own = passage.find(hit.text[:80])  # the heading belongs to the hit's own chunk, not to its neighbours
         own_span = (own, own + len(hit.text)) if own >= 0 else (0, len(passage))
         spans = sentence_spans(passage)
-        for i, (start, end) in enumerate(spans):
+        for i, (start, end) in _candidates(passage, spans, kind):
             text = passage[start:end]
             if len(text) < 6 or text.strip() in hit.heading_path:
                 continue
-            if DEPENDENT.search(text) and i > 0:  # shown with the sentence it leans on
-                start = spans[i - 1][0]
-            if kind == STEPS and LIST_ITEM.search(text):
-                start, end = _list_around(passage, spans, i)
-            text = passage[start:end]
             found = words(text)
             share = sum(w for t, w in weights.items() if t in found)
             if own_span[0] <= start < own_span[1]:
@@ -110,7 +106,7 @@ def find_evidence(
             share /= total
             typed = has_type(text, kind)
             score = share + (TYPE_BONUS if typed and kind else 0.0) - (TYPE_PENALTY if not typed else 0.0)
-            score -= RANK_PRIOR * rank
+            score -= RANK_PRIOR * rank + (PAIR_COST if i < 0 else 0.0)
             candidates.append((score, share, Evidence(rank + 1, text, start, end, round(score, 4), typed)))
     if not candidates:
         return EvidenceResult(answer_type=kind)
@@ -127,6 +123,23 @@ def find_evidence(
         chosen.append(ev)
     confident = best_share >= CONFIDENT_SHARE and best.matches_type
     return EvidenceResult(chosen, confident, kind)
+
+
+def _candidates(passage: str, spans: list[tuple[int, int]], kind: str | None) -> list[tuple[int, tuple[int, int]]]:
+    """Spans to score: each sentence (index >= 0), and each pair of neighbouring sentences (index -1): the answer is
+    often in the sentence after the one that repeats the question's words. A sentence that cannot stand alone is
+    taken with the one before it; a step of a procedure with the steps around it."""
+    out: list[tuple[int, tuple[int, int]]] = []
+    for i, (start, end) in enumerate(spans):
+        text = passage[start:end]
+        if DEPENDENT.search(text) and i > 0:
+            start = spans[i - 1][0]
+        if kind == STEPS and LIST_ITEM.search(text):
+            start, end = _list_around(passage, spans, i)
+        out.append((i, (start, end)))
+        if i > 0 and start != spans[i - 1][0]:
+            out.append((-1, (spans[i - 1][0], end)))
+    return out
 
 
 def _stem(word: str) -> str:
