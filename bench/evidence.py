@@ -106,7 +106,9 @@ def main() -> int:
             qs = ev.load_questions(SETS[name], settings.paths.data_dir / "corpus")
             Ingestor(settings, lambda: embedder).run([settings.paths.data_dir / "corpus"], prune=True)
             tune, report = halves(qs, args.per_half)
-            parts = {"tune (first half)": tune} if args.tune_only else {"tune (first half)": tune, "report (second half)": report}
+            parts = {"tune (first half)": tune}
+            if not args.tune_only:
+                parts["report (second half)"] = report
         service = Assistant(settings, embedder=embedder)
         for part, questions in parts.items():
             row = {"set": name, "part": part} | run_set(name, questions, service, Principal.everything())
