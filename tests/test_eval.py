@@ -90,7 +90,7 @@ def test_holdout_keeps_articles_out_of_the_corpus_and_makes_their_questions_unan
 def config(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("eval")
     cfg = tmp / "config.toml"
-    cfg.write_text(f'[paths]\ndata_dir = "{tmp / "data"}"\n\n[generation]\nmax_tokens = 64\n', encoding="utf-8")
+    cfg.write_text(f'[paths]\ndata_dir = "{tmp / "data"}"\n', encoding="utf-8")  # otherwise as shipped
     assert run(cfg, "ingest", str(ROOT / "samples" / "manuals")).returncode == 0
     return cfg
 
@@ -112,10 +112,10 @@ def test_eval_scores_a_small_set_and_resumes(config, tmp_path):
     assert s["f1"]["n"] == 1 and 0 < s["f1"]["value"] <= 1
     assert s["latency_s"]["total_p50"] > 0
     results = config.parent / "data" / "eval" / "tiny.results.jsonl"
-    assert len(results.read_text(encoding="utf-8").splitlines()) == 2
+    assert len(results.read_text(encoding="utf-8").splitlines()) == 3  # what they were recorded with + 2 results
     again = run(config, "eval", str(qfile), "--json")  # resumes: nothing asked again
     assert again.returncode == 0 and json.loads(again.stdout)["recall@1"] == s["recall@1"]
-    assert len(results.read_text(encoding="utf-8").splitlines()) == 2
+    assert len(results.read_text(encoding="utf-8").splitlines()) == 3
     shown = run(config, "eval", str(qfile), "--out", str(tmp_path / "eval.html"))
     assert "recall@5" in shown.stdout and "abstention recall" in shown.stdout
     html = (tmp_path / "eval.html").read_text(encoding="utf-8")
@@ -124,6 +124,60 @@ def test_eval_scores_a_small_set_and_resumes(config, tmp_path):
     assert saved["summary"]["recall@1"] == s["recall@1"] and saved["model"].endswith(".gguf")
     usage = config.parent / "data" / "usage.sqlite"  # evaluation questions are not staff's usage
     assert not usage.exists() or sqlite3.connect(usage).execute("SELECT COUNT(*) FROM answers").fetchone() == (0,)
+
+
+def test_evidence_and_summary_are_scored_apart_and_match_a_hand_count(config, tmp_path):
+    wanted = ("s03", "s14", "s15", "s25")  # en (model summarises), two ja (evidence only), one not covered
+    lines = [x for x in (ROOT / "samples" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+             if json.loads(x)["id"] in wanted]  # fmt: skip
+    qfile = tmp_path / "mixed.jsonl"
+    qfile.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = run(config, "eval", str(qfile), "--json")
+    assert res.returncode == 0, res.stderr
+    s = json.loads(res.stdout)
+    rows = [json.loads(x) for x in (config.parent / "data" / "eval" / "mixed.results.jsonl").read_text().splitlines()]
+    by_id = {r["id"]: r for r in rows[1:]}
+    # By hand, from what was shown: the evidence holds 14 days, 2,000円 and 50米ドル; the Japanese questions got no
+    # summary (the English-only model is not asked), the English one was scored on its summary when one was shown.
+    for qid, fact in (("s03", "14 days"), ("s14", "2,000円"), ("s15", "50米ドル")):
+        r = by_id[qid]
+        assert fact in r["answer"].split("\n\n")[0] and r["evidence_contains"] == 1.0, r["answer"]
+        assert r["first_evidence_s"] is not None and r["first_evidence_s"] <= r["total_s"]
+    assert by_id["s14"]["generated_contains"] is None and by_id["s14"]["shown_generated"] == 0
+    assert by_id["s15"]["completion_tokens"] == 0  # never asked
+    assert by_id["s25"]["evidence_contains"] is None and by_id["s25"]["outcome"] == "not_found"
+    assert s["evidence_contains_answer"] == {"value": 1.0, "ci95": [1.0, 1.0], "n": 3}
+    summaries = [r["generated_contains"] for r in rows[1:] if r["generated_contains"] is not None]
+    assert s["generated_contains_answer"]["n"] == len(summaries)
+    assert s["unsupported_facts_shown"] == {"sentences": 0, "of_shown": sum(r["shown_generated"] for r in rows[1:])}
+    firsts = sorted(r["first_evidence_s"] for r in rows[1:] if r["first_evidence_s"] is not None)
+    assert s["latency_s"]["first_evidence_p50"] == pytest.approx((firsts[1] + firsts[2]) / 2 if len(firsts) == 4
+                                                                 else firsts[len(firsts) // 2])  # fmt: skip
+
+
+def test_retrieval_only_scores_pages_and_files_without_the_model(config, tmp_path):
+    res = run(config, "eval", str(ROOT / "samples" / "questions.jsonl"), "--retrieval-only", "--json")
+    assert res.returncode == 0, res.stderr
+    s = json.loads(res.stdout)
+    assert s["questions"] == 40 and s["recall@5"]["n"] == 24 and s["recall@5"]["value"] >= 0.9
+    assert s["file_recall@1"]["value"] >= s["recall@1"]["value"] and "f1" not in s
+    rows = (config.parent / "data" / "eval" / "questions.retrieval.results.jsonl").read_text().splitlines()
+    assert all(json.loads(r)["completion_tokens"] == 0 for r in rows[1:])
+    shown = run(config, "eval", str(ROOT / "samples" / "questions.jsonl"), "--retrieval-only")
+    assert "file_recall@1" in shown.stdout and "search p50 / p95 s" in shown.stdout
+
+
+def test_results_are_reused_only_with_the_same_setup(config, tmp_path):
+    qfile = tmp_path / "one.jsonl"
+    qfile.write_text('{"id": "x", "question": "What VPN client is installed?", "answer": "SecureLink"}\n')
+    assert run(config, "eval", str(qfile), "--retrieval-only").returncode == 0
+    results = config.parent / "data" / "eval" / "one.retrieval.results.jsonl"
+    first = json.loads(results.read_text().splitlines()[0])["_fingerprint"]
+    other = tmp_path / "other.toml"
+    other.write_text(config.read_text() + "\n[retrieval]\nk = 7\n", encoding="utf-8")
+    assert run(other, "eval", str(qfile), "--retrieval-only").returncode == 0
+    second = json.loads(results.read_text().splitlines()[0])["_fingerprint"]
+    assert first["config"] != second["config"] and len(results.read_text().splitlines()) == 2  # started over
 
 
 @pytest.mark.slow

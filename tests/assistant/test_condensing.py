@@ -1,0 +1,36 @@
+"""Which questions lean on the conversation, and what is searched for them when the model cannot rewrite them."""
+
+import pytest
+
+from assistant.answering.condensing import carry_key_terms, depends_on_history
+from assistant.kb.keywords import get_tokenizer
+
+WORDS = get_tokenizer().tokens
+
+
+@pytest.mark.parametrize(
+    ("question", "dependent"),
+    [
+        ("それは海外出張でも同じですか？", True),
+        ("海外は？", True),  # too short to stand alone
+        ("その場合の上限はいくらですか", True),
+        ("What if it fails with error 809?", True),
+        ("And abroad?", True),
+        ("What about the night shift?", True),
+        ("How do I reset my VPN password?", False),  # a new topic
+        ("日帰り出張の日当はいくらですか？", False),
+        ("How many wrong password attempts lock my account?", False),
+        ("在宅勤務手当はいくら支給されますか？", False),
+    ],
+)
+def test_only_demonstratives_ellipsis_and_very_short_questions_depend_on_the_conversation(question, dependent):
+    assert depends_on_history(question) is dependent
+
+
+def test_the_previous_questions_rarest_words_are_carried_not_its_whole_text():
+    idf = {"日帰り": 3.0, "出張": 1.0, "日当": 2.5, "幾ら": 0.5}
+    query = carry_key_terms("それは海外出張でも同じですか？", "日帰り出張の日当はいくらですか？", WORDS, lambda t: idf)
+    assert query.startswith("それは海外出張でも同じですか？ ")
+    carried = query.split(" ")[1:]
+    assert carried[:2] == ["日帰り", "日当"] and "出張" not in carried  # the question already has 出張
+    assert "日帰り出張の日当はいくらですか？" not in query
