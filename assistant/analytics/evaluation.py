@@ -151,9 +151,8 @@ class EvalResult:
 
 def evaluate_one(service: Assistant, q: EvalQuestion, k: int, principal: Principal) -> EvalResult:
     answer = service.ask(q.question, principal=principal).result()
-    ranked = service.search(answer.query, k, principal=principal)
-    keys = [source_key(h.name, h.page_start if h.paginated else None) for h in ranked]
     gold = set(q.gold)
+    rank, file_rank = ranks_of_gold(service, answer.query, k, principal, gold)
     cited = [source_key(s.file, s.page) for s in answer.cited_sources]
     scored = bool(q.answers) and not q.unanswerable
     evidence = " ".join(unwrap(e.text) for e in answer.evidence)
@@ -162,8 +161,8 @@ def evaluate_one(service: Assistant, q: EvalQuestion, k: int, principal: Princip
         id=q.id,
         question=q.question,
         has_gold=bool(gold),
-        rank=m.rank_of_gold(keys, gold) if gold else None,
-        file_rank=m.rank_of_gold([k.split("#")[0] for k in keys], {g.split("#")[0] for g in gold}) if gold else None,
+        rank=rank,
+        file_rank=file_rank,
         abstained=answer.abstained,
         unanswerable=q.unanswerable,
         outcome=answer.outcome,
@@ -188,15 +187,14 @@ def evaluate_one(service: Assistant, q: EvalQuestion, k: int, principal: Princip
 def evaluate_retrieval(service: Assistant, q: EvalQuestion, k: int, principal: Principal) -> EvalResult:
     """Retrieval alone: where the gold page and file rank, no model, no answer."""
     t0 = time.perf_counter()
-    ranked = service.search(q.question, k, principal=principal)
-    keys = [source_key(h.name, h.page_start if h.paginated else None) for h in ranked]
     gold = set(q.gold)
+    rank, file_rank = ranks_of_gold(service, q.question, k, principal, gold)
     return EvalResult(
         id=q.id,
         question=q.question,
         has_gold=bool(gold),
-        rank=m.rank_of_gold(keys, gold) if gold else None,
-        file_rank=m.rank_of_gold([k.split("#")[0] for k in keys], {g.split("#")[0] for g in gold}) if gold else None,
+        rank=rank,
+        file_rank=file_rank,
         abstained=False,
         unanswerable=q.unanswerable,
         outcome="retrieval-only",
@@ -207,6 +205,18 @@ def evaluate_retrieval(service: Assistant, q: EvalQuestion, k: int, principal: P
         total_s=time.perf_counter() - t0,
         first_text_s=None,
     )
+
+
+def ranks_of_gold(
+    service: Assistant, query: str, k: int, principal: Principal, gold: set[str]
+) -> tuple[int | None, int | None]:
+    """Rank of the first gold page, and of the first hit from a gold file (None: not in the top k, or no gold)."""
+    if not gold:
+        return None, None
+    hits = service.search(query, k, principal=principal)
+    keys = [source_key(h.name, h.page_start if h.paginated else None) for h in hits]
+    files = {g.split("#")[0] for g in gold}
+    return m.rank_of_gold(keys, gold), m.rank_of_gold([key.split("#")[0] for key in keys], files)
 
 
 def unsupported_sentences(summary: str, passages: dict[int, str]) -> tuple[int, int]:
