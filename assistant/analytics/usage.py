@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS answers (
     prompt_tokens INTEGER NOT NULL DEFAULT 0,
     completion_tokens INTEGER NOT NULL DEFAULT 0,
     retrieval_s REAL, first_token_s REAL, first_text_s REAL, generation_s REAL, total_s REAL,
+    first_evidence_s REAL, first_generated_s REAL,
     backend TEXT, model TEXT,
     feedback TEXT CHECK (feedback IN ('up', 'down')),
     feedback_comment TEXT,
@@ -52,10 +53,13 @@ CREATE INDEX IF NOT EXISTS answers_created ON answers (created);
 """
 COLUMNS = (
     "id created kind user question query language outcome abstained answer sources cited relevance withheld screened "
-    "prompt_tokens completion_tokens retrieval_s first_token_s first_text_s generation_s total_s backend model"
+    "prompt_tokens completion_tokens retrieval_s first_token_s first_text_s generation_s total_s first_evidence_s "
+    "first_generated_s backend model"
 ).split()
 _STOP = object()
-TIMINGS = ("retrieval_s", "first_token_s", "first_text_s", "generation_s", "total_s")
+TIMINGS = (
+    "retrieval_s", "first_token_s", "first_text_s", "generation_s", "total_s", "first_evidence_s", "first_generated_s"
+)
 
 
 @dataclass
@@ -102,6 +106,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     columns = {r[1] for r in conn.execute("PRAGMA table_info(answers)")}
     if "kind" not in columns:  # a log written before drafting existed: every row is an answer
         conn.execute("ALTER TABLE answers ADD COLUMN kind TEXT NOT NULL DEFAULT 'answer'")
+    for added in ("first_evidence_s", "first_generated_s"):  # before answers started with evidence
+        if added not in columns:
+            conn.execute(f"ALTER TABLE answers ADD COLUMN {added} REAL")
     return conn
 
 

@@ -316,3 +316,12 @@ def test_every_finished_answer_reaches_the_listeners_and_a_failing_one_is_harmle
     assert seen == [answer]
     with pytest.raises(AssistantError, match="empty"):
         service.ask("   ", principal=ADMIN)
+
+
+def test_a_rewrite_that_switches_topic_is_not_searched(service, settings):
+    """A small model asked to make a follow-up standalone may answer with another topic altogether."""
+    first = ask(service, "What VPN client is installed on company laptops?")
+    drifting = with_model(service, settings, Scripted("How many days of paid leave do new employees get?"))
+    follow = ask(drifting, "What if it fails with error 809?", history=[first.turn()])
+    assert "leave" not in follow.query and "809" in follow.query
+    assert "error 809" in follow.evidence[0].quote

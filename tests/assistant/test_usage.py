@@ -68,3 +68,27 @@ def test_a_failing_write_is_logged_not_raised(tmp_path, caplog):
         log.flush()
     assert "could not write answer" in caplog.text
     log.close()
+
+
+def test_a_log_written_by_an_earlier_version_gains_the_new_columns_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "usage.sqlite"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE answers (id TEXT PRIMARY KEY, created TEXT NOT NULL, user TEXT, question TEXT, query TEXT, "
+        "language TEXT, outcome TEXT NOT NULL, abstained INTEGER NOT NULL, answer TEXT, sources TEXT NOT NULL, "
+        "cited TEXT NOT NULL, relevance TEXT NOT NULL, withheld INTEGER NOT NULL DEFAULT 0, screened INTEGER NOT NULL "
+        "DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0, "
+        "retrieval_s REAL, first_token_s REAL, first_text_s REAL, generation_s REAL, total_s REAL, backend TEXT, "
+        "model TEXT, feedback TEXT, feedback_comment TEXT, feedback_at TEXT)"
+    )
+    old.execute("INSERT INTO answers (id, created, outcome, abstained, sources, cited, relevance) "
+                "VALUES ('old1', '2026-01-01T00:00:00+00:00', 'quoted', 0, '[]', '[]', '{}')")  # fmt: skip
+    old.commit()
+    old.close()
+    log = UsageLog(path, UsageSettings(retention_days=0))
+    a = answer()
+    a.timings |= {"first_evidence_s": 0.02}
+    log.record(a)
+    assert log.get("old1")["kind"] == "answer" and log.get("old1")["outcome"] == "quoted"
+    assert log.get(a.id)["first_evidence_s"] == 0.02
+    log.close()
