@@ -31,7 +31,7 @@ from assistant.core.errors import AssistantError
 from assistant.core.facts import unsupported
 from assistant.core.files import write_text_atomic
 from assistant.core.identity import Principal
-from assistant.core.sentences import split_sentences, unwrap
+from assistant.core.sentences import sentence_spans, unwrap
 from assistant.kb.keywords import get_tokenizer
 
 if TYPE_CHECKING:
@@ -223,9 +223,8 @@ def unsupported_sentences(summary: str, passages: dict[int, str]) -> tuple[int, 
     """(sentences shown, sentences with a fact not in a source they cite): checked here from the record alone,
     independently of the checker that decided what to show."""
     shown = bad = 0
-    for sentence in split_sentences(summary):
-        if not sentence.strip():
-            continue
+    for start, end in sentence_spans(summary):
+        sentence = summary[start:end]
         shown += 1
         cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence) if int(n) in passages]
         if not cited or unsupported(sentence, [passages[n] for n in cited], get_tokenizer().tokens):

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.core.facts import unsupported
+from assistant.core.facts import facts_in, unsupported
 from assistant.core.language import contains_japanese
 
 OPENERS = "[［【"
@@ -178,6 +178,8 @@ class CitationChecker:
             missing = unsupported(text, [self.source_texts[n - 1] for n in cited], self.words)
             if missing:
                 return "not in the cited source: " + ", ".join(missing)
+        if self.source_texts and not cited and (facts := facts_in(text)):
+            return "a fact without a source: " + ", ".join(sorted(facts))
         self._shown.append(body)
         return None
 
