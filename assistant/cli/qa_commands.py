@@ -56,7 +56,7 @@ def _show_sources(answer) -> None:  # noqa: ANN001
     if not answer.sources:
         console.print("[dim]no documents visible to this user[/]")
         return
-    if answer.abstained:
+    if answer.outcome in ("not_found", "no_documents", "declined"):
         title, rows = "Closest sources (none of them answers the question)", answer.sources
     else:
         # Cited sources first; the rest were given to the model but not used in the answer.
@@ -64,7 +64,7 @@ def _show_sources(answer) -> None:  # noqa: ANN001
         title = "Sources"
     console.print(f"[bold]{title}[/]")
     for s in rows:
-        mark = f"[{s.number}]" if s.cited or answer.abstained else f"({s.number})"
+        mark = f"[{s.number}]" if s.cited or answer.outcome == "not_found" else f"({s.number})"
         where = " — ".join(x for x in (s.label, s.section) if x)
         console.print(f"  [bold]{escape(mark)}[/] {escape(where)}")
         console.print(f"      [dim]{escape(s.snippet[:160])}[/]")
