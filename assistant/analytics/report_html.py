@@ -21,6 +21,7 @@ from assistant.analytics.report import OUTCOMES
 COLORS = {
     "answered": "#2e7d32",
     "quoted": "#81c784",
+    "closest": "#fff176",
     "declined": "#ffb74d",
     "not_found": "#9e9e9e",
     "no_documents": "#e57373",
@@ -42,6 +43,7 @@ LABELS: dict[str, dict[str, str]] = {
         "answered_share": "Answered from the manuals",
         "answered": "answered",
         "quoted": "quoted from a manual",
+        "closest": "closest passages (may not answer)",
         "declined": "model declined",
         "not_found": "not in the manuals",
         "no_documents": "no documents",
@@ -96,6 +98,7 @@ LABELS: dict[str, dict[str, str]] = {
         "answered_share": "マニュアルから回答",
         "answered": "回答",
         "quoted": "マニュアルを引用",
+        "closest": "関連する記載のみ",
         "declined": "モデルが回答せず",
         "not_found": "記載なし",
         "no_documents": "文書なし",
