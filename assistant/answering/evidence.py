@@ -32,6 +32,8 @@ RANK_PRIOR = 0.04  # per rank step: the better-ranked passage wins a tie
 PAIR_COST = 0.05  # two sentences must score this much better than one to be shown together
 CONFIDENT_SHARE = 0.5  # the best sentence (with its heading) holds at least this share of the question's weight
 CLOSE_RATIO = 0.92  # further sentences are shown only when they score at least this share of the best
+DENSE_WEIGHT = 0.0  # weight of the embedder's question-sentence cosine, for the best DENSE_TOP candidates
+DENSE_TOP = 6
 MAX_SENTENCES = 3
 MAX_CHARS = 600
 DEPENDENT = re.compile(
@@ -75,6 +77,7 @@ def find_evidence(
     idf: dict[str, float],
     tokens: Callable[[str], list[str]],
     query: str = "",
+    similarity: Callable[[list[str]], list[float]] | None = None,
 ) -> EvidenceResult:
     """The best sentences of `hits` (numbered from 1, as the sources are) for `question`. `query` is what was
     searched for a follow-up: words it carried over from the conversation count half as much as the question's."""
@@ -111,6 +114,11 @@ def find_evidence(
     if not candidates:
         return EvidenceResult(answer_type=kind)
     candidates.sort(key=lambda c: (-c[0], c[2].number, c[2].start))
+    if similarity is not None and DENSE_WEIGHT > 0:
+        top = candidates[:DENSE_TOP]
+        cosines = similarity([unwrap(c[2].text) for c in top])
+        top = [(sc + DENSE_WEIGHT * cos, sh, ev) for (sc, sh, ev), cos in zip(top, cosines, strict=True)]
+        candidates = sorted(top, key=lambda c: (-c[0], c[2].number, c[2].start)) + candidates[DENSE_TOP:]
     best_score, best_share, best = candidates[0]
     chosen = [best]
     for score, _, ev in candidates[1:]:

@@ -88,12 +88,13 @@ class QAService:
                 t2 = time.perf_counter()
                 relevance = assess(searcher, answer.query, hits, qa.abstain_dense_weight, qa.abstain_threshold)
                 idf = term_idf(searcher, self.tokenizer.tokens(answer.query + " " + answer.question))
+                embedder = searcher.embedder
             answer.timings |= {"condense_s": t1 - t0, "retrieval_s": t2 - t1}
             answer.relevance = relevance.as_dict()
             if not hits or (qa.abstain and not relevance.answerable):
                 yield from self._abstain(answer, hits, relevance)
                 return
-            yield from self._evidence(answer, hits, idf, t0)
+            yield from self._evidence(answer, hits, idf, t0, _similarity(embedder, answer.query))
             if not answer.evidence:
                 return
             if self.writes(answer.language):
@@ -124,7 +125,14 @@ class QAService:
             return None
         return lambda ahead: [listener(answer, ahead) for listener in self.queue_listeners] and None
 
-    def _evidence(self, answer: Answer, hits: list[Hit], idf: dict[str, float], t0: float) -> Iterator[str]:
+    def _evidence(
+        self,
+        answer: Answer,
+        hits: list[Hit],
+        idf: dict[str, float],
+        t0: float,
+        similarity: Callable[[list[str]], list[float]] | None = None,
+    ) -> Iterator[str]:
         """The manuals' own sentences that answer the question, shown before (and without) any model."""
         qa, prompts = self.settings.qa, self.settings.paths.prompts_dir
         if qa.screen_injections:  # an instruction planted in a manual is neither evidence nor read by the model
@@ -132,7 +140,9 @@ class QAService:
                 hit.context, found = screen(hit.context or hit.text, i)
                 answer.screened += found
         answer.sources = [Source.from_hit(i, h, qa.snippet_chars) for i, h in enumerate(hits, 1)]
-        found = find_evidence(answer.question, hits, idf, self.tokenizer.tokens, query=answer.query)
+        found = find_evidence(
+            answer.question, hits, idf, self.tokenizer.tokens, query=answer.query, similarity=similarity
+        )
         answer.evidence, answer.evidence_confident, answer.answer_type = found.items, found.confident, found.answer_type
         if not found.items:
             answer.outcome = "not_found"
@@ -226,6 +236,16 @@ class QAService:
                 listener(answer)
             except Exception:  # a failing listener (e.g. the usage log) must never break answering
                 log.exception("answer listener %r failed", listener)
+
+
+def _similarity(embedder, query: str) -> Callable[[list[str]], list[float]]:  # noqa: ANN001
+    """Cosine of the query with each text, embedded on demand (only when the evidence asks for it)."""
+
+    def cosines(texts: list[str]) -> list[float]:
+        q = embedder.embed_queries([query])[0]
+        return [float(v) for v in embedder.embed_passages(texts) @ q]
+
+    return cosines
 
 
 def _bare(text: str) -> str:
