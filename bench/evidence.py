@@ -78,7 +78,7 @@ def main() -> int:
 
     for item in args.set:
         key, value = item.split("=")
-        setattr(evidence, key, float(value))
+        setattr(evidence, key, int(value) if value.isdigit() else float(value))
 
     from assistant.analytics import evaluation as ev
     from assistant.core.config import load_settings
