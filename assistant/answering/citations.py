@@ -169,8 +169,8 @@ class CitationChecker:
             return "repeats an earlier sentence"
         if self.language is not None and self._wrong_language(text):
             return f"not in the answer's language ({self.language})"
-        if self.words is not None and self.source_words and cited and self.words(CITATION.sub("", text)):
-            words = set(self.words(CITATION.sub("", text)))
+        words = set(self.words(CITATION.sub("", text))) if self.words is not None else set()
+        if words and self.source_words and cited:
             cited_words = set().union(*(self.source_words[n - 1] for n in cited))
             if len(words & cited_words) / len(words) < self.min_overlap:
                 return "shares too few words with the source it cites"

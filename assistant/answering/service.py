@@ -84,17 +84,19 @@ class QAService:
             with self.searchers.acquire() as searcher:
                 answer.query = self.condense(answer.question, history, lambda terms: term_idf(searcher, terms))
                 t1 = time.perf_counter()
-                hits = searcher.search(answer.query, qa.sources, principal=principal)
+                # Embedded once: the dense ranker and the evidence's sentence similarity both use it.
+                vector = searcher.embedder.embed_queries([answer.query])[0]
+                hits = searcher.search(answer.query, qa.sources, principal=principal, vector=vector)
                 t2 = time.perf_counter()
                 relevance = assess(searcher, answer.query, hits, qa.abstain_dense_weight, qa.abstain_threshold)
                 idf = term_idf(searcher, self.tokenizer.tokens(answer.query + " " + answer.question))
-                embedder = searcher.embedder
+                embedder = searcher.embedder  # the model of every generation (checked), not tied to this one
             answer.timings |= {"condense_s": t1 - t0, "retrieval_s": t2 - t1}
             answer.relevance = relevance.as_dict()
             if not hits or (qa.abstain and not relevance.answerable):
                 yield from self._abstain(answer, hits, relevance)
                 return
-            yield from self._evidence(answer, hits, idf, t0, _similarity(embedder, answer.query))
+            yield from self._evidence(answer, hits, idf, t0, _similarity(embedder, vector))
             if not answer.evidence:
                 return
             if self.writes(answer.language):
@@ -238,12 +240,11 @@ class QAService:
                 log.exception("answer listener %r failed", listener)
 
 
-def _similarity(embedder, query: str) -> Callable[[list[str]], list[float]]:  # noqa: ANN001
-    """Cosine of the query with each text, embedded on demand (only when the evidence asks for it)."""
+def _similarity(embedder, query_vector) -> Callable[[list[str]], list[float]]:  # noqa: ANN001
+    """Cosine of the (already embedded) query with each text; the texts are embedded only when asked for."""
 
     def cosines(texts: list[str]) -> list[float]:
-        q = embedder.embed_queries([query])[0]
-        return [float(v) for v in embedder.embed_passages(texts) @ q]
+        return [float(v) for v in embedder.embed_passages(texts) @ query_vector]
 
     return cosines
 

@@ -83,7 +83,7 @@ class Scripted(ChatModel):
     name = "scripted"
     context_window = 2048
 
-    def __init__(self, text: str, tokens_per_piece: int = 1):
+    def __init__(self, text: str):
         self.text = text
 
     def count_tokens(self, text: str) -> int:
