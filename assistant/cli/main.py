@@ -64,6 +64,7 @@ def register() -> None:
         qa_commands,
         report_commands,
         search_commands,
+        serve_commands,
         users_commands,
     )
 
@@ -73,6 +74,7 @@ def register() -> None:
     eval_commands.register(app)
     report_commands.register(app)
     users_commands.register(app)
+    serve_commands.register(app)
 
 
 def run() -> None:

@@ -18,7 +18,7 @@ def _directory(ctx: typer.Context):  # noqa: ANN202
     from assistant.core.identity import UserDirectory
 
     settings = ctx.obj.settings
-    return UserDirectory(settings.paths.users_db, settings.access.users)
+    return UserDirectory(settings.paths.users_db, settings.access.users, settings.access.api_keys)
 
 
 @users_app.command("list")
@@ -50,6 +50,63 @@ def set_user(
     parts = [g.strip() for g in groups.split(",") if g.strip()]
     record = _directory(ctx).set(name, parts, role)
     console.print(f"user {record.name}: role {record.role}, groups {', '.join(record.groups) or '(none)'}")
+
+
+def _ask_password(name: str) -> str:
+    password = typer.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users_app.command("add")
+def add_user(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name (case is kept).")],
+    role: Annotated[str, typer.Option("--role", help="staff | writer | admin.")] = "staff",
+    groups: Annotated[str, typer.Option("--groups", "-g", help="Comma-separated access groups; '*' = every document.")]
+    = "all",
+) -> None:
+    """Add a user who logs in to the web app; asks for the password (stored only as an argon2 hash)."""
+    from assistant.core.errors import AssistantError
+    from assistant.core.passwords import hash_password
+
+    directory = _directory(ctx)
+    if directory.get(name) is not None:
+        raise AssistantError(f"user '{name}' exists: change it with `users set`, its password with `users passwd`")
+    password = _ask_password(name)
+    hash_password(password)  # too short a password is refused before the user is created
+    parts = [g.strip() for g in groups.split(",") if g.strip()]
+    record = directory.set(name, parts, role)
+    directory.set_password(name, password)
+    console.print(f"user {record.name} added: role {record.role}, groups {', '.join(record.groups) or '(none)'}")
+
+
+@users_app.command("passwd")
+def set_password(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Set a user's password (asked twice, stored only as an argon2 hash)."""
+    _directory(ctx).set_password(name, _ask_password(name))
+    console.print(f"password of {name} changed")
+
+
+@users_app.command("api-key")
+def api_key(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user the key acts as.")],
+    label: Annotated[str, typer.Option("--label", help="What the key is for.")] = "",
+) -> None:
+    """Make an API key acting as a user; the key is printed once, only its digest is kept."""
+    from assistant.core.passwords import api_key_digest
+
+    key = _directory(ctx).add_api_key(name, label)
+    console.print(f"API key for {name} (shown once, keep it secret):\n{key}")
+    console.print(f"[dim]its digest, should you prefer config.toml [access.api_keys]: {api_key_digest(key)}[/]")
+
+
+@users_app.command("hash-password")
+def hash_password_command() -> None:
+    """Print the argon2 hash of a password, for config.toml [access.users.NAME] password_hash."""
+    from assistant.core.passwords import hash_password
+
+    sys.stdout.write(hash_password(_ask_password("the config file")) + "\n")
 
 
 @users_app.command("remove")

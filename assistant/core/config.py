@@ -51,6 +51,11 @@ class PathsSettings(_Section):
     def users_db(self) -> Path:
         return self.data_dir / "users.sqlite"
 
+    @property
+    def uploads_dir(self) -> Path:
+        """Files admins upload through the web app, kept as the documents' originals."""
+        return self.data_dir / "uploads"
+
 
 class IngestSettings(_Section):
     default_groups: list[str] = Field(["all"], min_length=1)
@@ -224,13 +229,61 @@ class CostSettings(_Section):
     )
 
 
+class UserSeed(_Section):
+    """A user as config.toml defines it (the short form `name = ["group", ...]` is a staff user without password)."""
+
+    groups: list[str] = Field(default_factory=list, description="Access groups; '*' sees every document.")
+    role: Literal["staff", "writer", "admin"] | None = Field(
+        None, description="staff | writer | admin (default: admin for '*', else staff)."
+    )
+    password_hash: str | None = Field(
+        None, description="argon2 hash (`assistant users hash-password` prints one); no hash: cannot log in."
+    )
+
+    @field_validator("password_hash")
+    @classmethod
+    def _argon2_only(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith("$argon2"):
+            raise ValueError("must be an argon2 hash ($argon2id$...), never a password in clear")
+        return v
+
+
 class AccessSettings(_Section):
     """Who may read what: documents carry groups (ingest --groups), users belong to groups."""
 
-    users: dict[str, list[str]] = Field(
+    users: dict[str, list[str] | UserSeed] = Field(
         default_factory=lambda: {"admin": ["*"], "staff": ["all"]},
-        description="User name -> groups; seeds the user directory (data_dir/users.sqlite). '*' sees every document.",
+        description="User name -> groups, or a table {groups, role, password_hash}; seeds the user directory "
+        "(data_dir/users.sqlite). '*' sees every document.",
     )
+    api_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="API key digest ('sha256:...', printed by `assistant users api-key`) -> user name it acts as.",
+    )
+
+    @field_validator("api_keys")
+    @classmethod
+    def _digests_only(cls, v: dict[str, str]) -> dict[str, str]:
+        for digest in v:
+            if not digest.startswith("sha256:") or len(digest) != 71:
+                raise ValueError(f"{digest[:12]}…: keys are stored as 'sha256:<64 hex digits>', never in clear")
+        return v
+
+    def seeds(self) -> dict[str, UserSeed]:
+        return {n: u if isinstance(u, UserSeed) else UserSeed(groups=u) for n, u in self.users.items()}
+
+
+class ServerSettings(_Section):
+    """The web app and its API (`assistant serve`)."""
+
+    host: str = Field("127.0.0.1", description="Address to listen on (0.0.0.0: every interface).")
+    port: int = Field(7860, ge=1, le=65535)
+    language: Literal["ja", "en"] = Field("ja", description="Language of the labels until a user switches.")
+    session_hours: float = Field(12.0, gt=0, description="A login lasts this long.")
+    login_attempts: int = Field(5, ge=1, description="Wrong passwords allowed per user and address before a wait.")
+    lockout_s: float = Field(60.0, gt=0, description="First wait after too many wrong passwords; doubles each time.")
+    upload_max_mb: int = Field(50, ge=1, description="Largest file an admin may upload through the app.")
+    api_model_name: str = Field("document-assistant", description="Model id the OpenAI-compatible API shows.")
 
 
 class Settings(BaseSettings):
@@ -251,6 +304,7 @@ class Settings(BaseSettings):
     usage: UsageSettings = UsageSettings()
     cost: CostSettings = CostSettings()
     access: AccessSettings = AccessSettings()
+    server: ServerSettings = ServerSettings()
     _source: str = PrivateAttr("built-in defaults")
 
     @classmethod

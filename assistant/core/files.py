@@ -20,6 +20,21 @@ def write_text_atomic(path: Path, text: str, durable: bool = False) -> None:
         fsync_dir(path.parent)
 
 
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Bytes whole or not at all, durably (an uploaded manual is the only copy the admin may have handed in)."""
+    tmp = path.with_name("." + path.name + ".part")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.core.config import UserSeed
 from assistant.core.errors import AccessDenied, AssistantError
+from assistant.core.passwords import api_key_digest, check_password, hash_password, new_api_key, same_digest
 
 ROLES = ("staff", "writer", "admin")
 ALL_GROUPS = "*"
@@ -34,7 +36,15 @@ CREATE TABLE IF NOT EXISTS users (
     managed_by TEXT NOT NULL CHECK (managed_by IN ('config', 'admin')),
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS api_keys (
+    digest TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    label TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL
+);
 """
+# A hash of nothing, checked when the user is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$oAGadQgJoCUnkcUbXOa9shs5al/hdEHy7XtcQku7QUI"
 
 
 @dataclass(frozen=True)
@@ -94,12 +104,16 @@ class UserRecord:
 class UserDirectory:
     """Users, their role and access groups; one short SQLite read per lookup, safe from any thread."""
 
-    def __init__(self, path: Path, seed: dict[str, list[str]]):
+    def __init__(
+        self, path: Path, seed: dict[str, list[str] | UserSeed], api_keys: dict[str, str] | None = None
+    ):
         self.path = path
+        self._config_keys = dict(api_keys or {})
         path.parent.mkdir(parents=True, exist_ok=True)
+        seeds = {n: u if isinstance(u, UserSeed) else UserSeed(groups=list(u)) for n, u in seed.items()}
         with self._connect() as conn:
             conn.executescript(SCHEMA)
-            self._sync_config(conn, seed)
+            self._sync_config(conn, seeds)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -108,7 +122,7 @@ class UserDirectory:
             yield conn
 
     @staticmethod
-    def _sync_config(conn: sqlite3.Connection, seed: dict[str, list[str]]) -> None:
+    def _sync_config(conn: sqlite3.Connection, seed: dict[str, UserSeed]) -> None:
         """Config users are added, updated and removed with the config while no admin has changed them; names keep
         their case."""
         stamp = _now()
@@ -117,15 +131,17 @@ class UserDirectory:
             f"DELETE FROM users WHERE managed_by = 'config' AND name NOT IN ({','.join('?' * len(names)) or 'NULL'})",
             names,
         )
-        for name, groups in seed.items():
+        for name, user in seed.items():
             _check_name(name)
-            role = "admin" if ALL_GROUPS in groups else "staff"
+            role = user.role or ("admin" if ALL_GROUPS in user.groups else "staff")
             conn.execute(
-                "INSERT INTO users(name, role, groups, managed_by, updated_at) VALUES (?, ?, ?, 'config', ?) "
+                "INSERT INTO users(name, role, groups, password_hash, managed_by, updated_at) "
+                "VALUES (?, ?, ?, ?, 'config', ?) "
                 "ON CONFLICT(name) DO UPDATE SET role = excluded.role, groups = excluded.groups, "
-                "updated_at = excluded.updated_at WHERE users.managed_by = 'config' AND "
-                "(users.groups != excluded.groups OR users.role != excluded.role)",
-                (name, role, json.dumps(sorted(set(groups))), stamp),
+                "password_hash = excluded.password_hash, updated_at = excluded.updated_at "
+                "WHERE users.managed_by = 'config' AND (users.groups != excluded.groups OR users.role != excluded.role "
+                "OR users.password_hash IS NOT excluded.password_hash)",
+                (name, role, json.dumps(sorted(set(user.groups))), user.password_hash, stamp),
             )
 
     # --- reading -----------------------------------------------------------------------------------------
@@ -146,6 +162,26 @@ class UserDirectory:
             raise AccessDenied(f"unknown user '{name}' (known users: {known}; see `assistant users list`)")
         return record.principal
 
+    def authenticate(self, name: str, password: str) -> Principal | None:
+        """The user's principal when the password is right, else None (the same work either way)."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None or not row["password_hash"]:
+            check_password(_DUMMY_HASH, password)
+            return None
+        return _record(row).principal if check_password(row["password_hash"], password) else None
+
+    def principal_for_key(self, key: str) -> Principal | None:
+        """The principal an API key acts as (config keys and `users api-key` keys), else None."""
+        digest = api_key_digest(key)
+        user = next((u for d, u in self._config_keys.items() if same_digest(d, digest)), None)
+        if user is None:
+            with self._connect() as conn:
+                row = conn.execute("SELECT user FROM api_keys WHERE digest = ?", (digest,)).fetchone()
+            user = row["user"] if row else None
+        record = self.get(user) if user else None
+        return record.principal if record else None
+
     # --- changes (the admin's) ---------------------------------------------------------------------------
     def set(self, name: str, groups: Iterable[str], role: str | None = None) -> UserRecord:
         """Add a user or change one; from now on config.toml no longer overrides it."""
@@ -164,6 +200,28 @@ class UserDirectory:
             )
         return self.get(name)  # type: ignore[return-value]
 
+    def set_password(self, name: str, password: str) -> None:
+        """Store the password's argon2 hash (the password itself is never kept)."""
+        if self.get(name) is None:
+            raise AssistantError(f"no user '{name}' (add it first with `assistant users add`)")
+        with self._connect() as conn:
+            conn.execute(
+                "UPDATE users SET password_hash = ?, managed_by = 'admin', updated_at = ? WHERE name = ?",
+                (hash_password(password), _now(), name),
+            )
+
+    def add_api_key(self, name: str, label: str = "") -> str:
+        """A new key acting as `name`; returned once, only its digest is stored."""
+        if self.get(name) is None:
+            raise AssistantError(f"no user '{name}'")
+        key = new_api_key()
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO api_keys(digest, user, label, created) VALUES (?, ?, ?, ?)",
+                (api_key_digest(key), name, label, _now()),
+            )
+        return key
+
     def remove(self, name: str) -> None:
         record = self.get(name)
         if record is None:
@@ -175,6 +233,7 @@ class UserDirectory:
             )
         with self._connect() as conn:
             conn.execute("DELETE FROM users WHERE name = ?", (name,))
+            conn.execute("DELETE FROM api_keys WHERE user = ?", (name,))
 
 
 def _record(row: sqlite3.Row) -> UserRecord:

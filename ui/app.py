@@ -1,0 +1,51 @@
+"""The Gradio app of one label language: a header with the user and the language switch, then the chat for
+everyone and, for admins only, the documents and usage views (hidden for others, and refused server-side)."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from assistant.services import Assistant
+from ui.labels import other, t
+from ui.library import Library
+from ui.streaming import StreamPump
+from ui.views import admin, chat, usage
+
+CSS = """
+.da-source { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 4px 8px; margin: 4px 0; }
+.da-source.da-cited { border-color: var(--color-accent); }
+.da-passage { white-space: pre-wrap; font-size: 0.9em; }
+.da-passage mark { background: #ffe566; }
+.da-muted { color: var(--body-text-color-subdued); }
+"""
+
+
+def build_blocks(service: Assistant, pump: StreamPump, library: Library, lang: str) -> gr.Blocks:
+    with gr.Blocks(title=t(lang, "title"), analytics_enabled=False) as blocks:
+        with gr.Row():
+            gr.Markdown(f"## {t(lang, 'title')}")
+            who = gr.Markdown(elem_id="da-user")
+            gr.HTML(
+                f"<a id='da-lang' href='/app/{other(lang)}/'>{t(lang, 'switch_language')}</a> · "
+                f"<a id='da-logout' href='/logout'>{t(lang, 'logout')}</a>"
+            )
+        with gr.Tabs():
+            with gr.Tab(t(lang, "tab.chat"), id="chat", elem_id="da-tab-chat"):
+                chat.build(service, pump, lang)
+            with gr.Tab(t(lang, "tab.admin"), id="admin", visible=False, elem_id="da-tab-admin") as admin_tab:
+                admin.build(service, library, lang)
+            with gr.Tab(t(lang, "tab.usage"), id="usage", visible=False, elem_id="da-tab-usage") as usage_tab:
+                usage.build(service, lang)
+
+        def on_load(request: gr.Request):  # noqa: ANN202
+            principal = service.principal(request.username)
+            is_admin = principal.role == "admin"
+            role = t(lang, f"role.{principal.role}")
+            return (
+                t(lang, "signed_in_as", user=principal.name, role=role),
+                gr.Tab(visible=is_admin),
+                gr.Tab(visible=is_admin),
+            )
+
+        blocks.load(on_load, None, [who, admin_tab, usage_tab], api_name=False)
+    return blocks

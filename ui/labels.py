@@ -1,0 +1,104 @@
+"""Every label of the web app in Japanese and English; a view asks `t(lang, key)` and never spells text itself."""
+
+from __future__ import annotations
+
+LANGUAGES = ("ja", "en")
+
+LABELS: dict[str, dict[str, str]] = {
+    "title": {"ja": "社内文書アシスタント", "en": "Document assistant"},
+    "signed_in_as": {"ja": "ログイン中: {user}（{role}）", "en": "Signed in as {user} ({role})"},
+    "logout": {"ja": "ログアウト", "en": "Log out"},
+    "switch_language": {"ja": "English", "en": "日本語"},
+    "role.staff": {"ja": "スタッフ", "en": "staff"},
+    "role.writer": {"ja": "ライター", "en": "writer"},
+    "role.admin": {"ja": "管理者", "en": "admin"},
+    # login page
+    "login.title": {"ja": "ログイン", "en": "Log in"},
+    "login.user": {"ja": "ユーザー名", "en": "User name"},
+    "login.password": {"ja": "パスワード", "en": "Password"},
+    "login.submit": {"ja": "ログイン", "en": "Log in"},
+    "login.wrong": {"ja": "ユーザー名またはパスワードが違います。", "en": "Wrong user name or password."},
+    "login.locked": {
+        "ja": "ログインの失敗が続いたため、{seconds} 秒後に再度お試しください。",
+        "en": "Too many failed logins: try again in {seconds} s.",
+    },
+    # chat
+    "tab.chat": {"ja": "質問", "en": "Ask"},
+    "chat.input": {"ja": "マニュアルについて質問してください", "en": "Ask about the manuals"},
+    "chat.send": {"ja": "送信", "en": "Send"},
+    "chat.new": {"ja": "新しい会話", "en": "New conversation"},
+    "chat.sources": {"ja": "出典", "en": "Sources"},
+    "chat.no_sources": {"ja": "出典はまだありません。", "en": "No sources yet."},
+    "chat.preview": {"ja": "ページのプレビュー", "en": "Page preview"},
+    "chat.preview_pick": {"ja": "出典を選ぶとページを表示します", "en": "Pick a source to see its page"},
+    "chat.preview_none": {
+        "ja": "この出典はPDFではないため、ページ画像はありません。",
+        "en": "This source is not a PDF: there is no page image.",
+    },
+    "chat.preview_found": {"ja": "根拠の文を黄色で示しています。", "en": "The evidence is highlighted in yellow."},
+    "chat.preview_notfound": {
+        "ja": "ページ内で根拠の文の位置を特定できませんでした。",
+        "en": "The evidence could not be located on the page image.",
+    },
+    "chat.busy": {"ja": "順番待ち: 前に {ahead} 件あります…", "en": "Waiting for the model: {ahead} ahead of you…"},
+    "chat.empty_kb": {
+        "ja": "ナレッジベースにまだ文書がありません。管理者に文書の登録を依頼してください。",
+        "en": "The knowledge base has no documents yet. Ask an admin to add some.",
+    },
+    "chat.error": {"ja": "エラーが発生しました: {error}", "en": "Something went wrong: {error}"},
+    "chat.not_found_note": {
+        "ja": "マニュアルに該当する記載が見つかりませんでした。",
+        "en": "The manuals do not cover this.",
+    },
+    "chat.evidence_label": {"ja": "根拠", "en": "evidence"},
+    "chat.page": {"ja": "ページ", "en": "page"},
+    "chat.section": {"ja": "節", "en": "section"},
+    "feedback.title": {"ja": "この回答は役に立ちましたか？", "en": "Was this answer helpful?"},
+    "feedback.up": {"ja": "👍 役に立った", "en": "👍 Helpful"},
+    "feedback.down": {"ja": "👎 役に立たなかった", "en": "👎 Not helpful"},
+    "feedback.comment": {"ja": "コメント（任意）", "en": "Comment (optional)"},
+    "feedback.thanks": {"ja": "フィードバックを記録しました。", "en": "Feedback recorded."},
+    "feedback.nothing": {"ja": "まだ回答がありません。", "en": "There is no answer to rate yet."},
+    # admin
+    "tab.admin": {"ja": "文書管理", "en": "Documents"},
+    "admin.upload": {"ja": "ファイルをアップロード", "en": "Upload files"},
+    "admin.groups": {"ja": "アクセスグループ（カンマ区切り）", "en": "Access groups (comma-separated)"},
+    "admin.tags": {"ja": "タグ（カンマ区切り）", "en": "Tags (comma-separated)"},
+    "admin.ingest": {"ja": "取り込む", "en": "Ingest"},
+    "admin.progress": {"ja": "取り込み中", "en": "Ingesting"},
+    "admin.results": {"ja": "取り込み結果", "en": "Ingestion results"},
+    "admin.documents": {"ja": "登録済みの文書", "en": "Documents in the knowledge base"},
+    "admin.refresh": {"ja": "更新", "en": "Refresh"},
+    "admin.doc_ref": {"ja": "文書ID", "en": "Document id"},
+    "admin.inspect": {"ja": "詳細", "en": "Inspect"},
+    "admin.remove": {"ja": "削除", "en": "Remove"},
+    "admin.removed": {"ja": "削除しました: {name}", "en": "Removed: {name}"},
+    "admin.status": {"ja": "インデックスの状態", "en": "Index status"},
+    "admin.check": {"ja": "整合性チェック", "en": "Consistency check"},
+    "admin.no_files": {"ja": "ファイルを選んでください。", "en": "Choose files first."},
+    "admin.forbidden": {"ja": "管理者のみ利用できます。", "en": "Only admins may do this."},
+    "col.file": {"ja": "ファイル", "en": "file"},
+    "col.status": {"ja": "結果", "en": "result"},
+    "col.chunks": {"ja": "チャンク", "en": "chunks"},
+    "col.pages": {"ja": "ページ", "en": "pages"},
+    "col.reason": {"ja": "理由", "en": "reason"},
+    "col.id": {"ja": "ID", "en": "id"},
+    "col.groups": {"ja": "グループ", "en": "groups"},
+    "col.tags": {"ja": "タグ", "en": "tags"},
+    "col.ingested": {"ja": "登録日時", "en": "ingested"},
+    # usage
+    "tab.usage": {"ja": "利用状況", "en": "Usage"},
+    "usage.days": {"ja": "期間（日）", "en": "Period (days)"},
+    "usage.show": {"ja": "表示", "en": "Show"},
+    "usage.download": {"ja": "HTMLレポートをダウンロード", "en": "Download the HTML report"},
+}
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    entry = LABELS[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text
+
+
+def other(lang: str) -> str:
+    return "en" if lang == "ja" else "ja"

@@ -1,0 +1,131 @@
+"""The OpenAI-compatible API: `POST /v1/chat/completions` (streaming and not) and `GET /v1/models`.
+
+Answers come from the knowledge base as the API key's user (Authorization: Bearer KEY), exactly as in the chat:
+the last user message is the question, earlier user/assistant pairs are the conversation. The response is the
+standard one, plus `sources`, `evidence` and `outcome` fields, so a client that knows them can cite.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.answering.records import Answer, Turn
+from assistant.core.errors import AssistantError, ModelBusy
+from assistant.core.identity import Principal
+from assistant.services import Assistant
+from ui.auth import Gatekeeper
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list[dict[str, Any]] | None = None
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.content, list):  # the content-parts form: text parts joined
+            return " ".join(p.get("text", "") for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")  # temperature, max_tokens…: accepted; the server's settings apply
+    model: str | None = None
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+
+
+def conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
+    """The question (last user message) and the earlier user → assistant exchanges as turns."""
+    if messages[-1].role != "user" or not messages[-1].text.strip():
+        raise HTTPException(400, "the last message must be the user's question")
+    turns, pending = [], None
+    for m in messages[:-1]:
+        if m.role == "user":
+            pending = m.text
+        elif m.role == "assistant" and pending is not None:
+            turns.append(Turn(pending, m.text))
+            pending = None
+    return messages[-1].text.strip(), turns
+
+
+def extras(answer: Answer) -> dict[str, Any]:
+    return {
+        "outcome": answer.outcome,
+        "sources": [
+            {"number": s.number, "file": s.file, "page": s.page, "section": s.section, "cited": s.cited,
+             "snippet": s.snippet}
+            for s in answer.sources
+        ],
+        "evidence": [
+            {"source": e.number, "text": e.quote, "start": e.start, "end": e.end} for e in answer.evidence
+        ],
+        "answer_id": answer.id,
+    }
+
+
+def openai_router(service: Assistant, gate: Gatekeeper) -> APIRouter:
+    router = APIRouter(prefix="/v1")
+    model_id = service.settings.server.api_model_name
+
+    @router.get("/models")
+    def models(_: Principal = Depends(gate.principal)) -> dict[str, Any]:  # noqa: B008
+        return {"object": "list", "data": [{"id": model_id, "object": "model", "created": 0, "owned_by": "local"}]}
+
+    @router.post("/chat/completions")
+    def completions(body: ChatRequest, request: Request) -> Any:
+        principal = gate.principal(request)
+        question, turns = conversation(body.messages)
+        turns = turns[-service.settings.qa.history_turns :] if service.settings.qa.history_turns else []
+        stream = service.ask(question, principal=principal, history=turns)
+        created = int(time.time())
+        cid = f"chatcmpl-{stream.answer.id}"
+        if not body.stream:
+            try:
+                answer = stream.result()
+            except ModelBusy as e:
+                return JSONResponse({"error": {"message": str(e), "type": "busy"}}, status_code=503,
+                                    headers={"Retry-After": "5"})
+            usage = {"prompt_tokens": answer.prompt_tokens, "completion_tokens": answer.completion_tokens,
+                     "total_tokens": answer.prompt_tokens + answer.completion_tokens}
+            return {
+                "id": cid, "object": "chat.completion", "created": created, "model": model_id,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
+                             "finish_reason": "stop"}],
+                "usage": usage, **extras(answer),
+            }
+        pieces = iter(stream)
+        try:
+            first = next(pieces, None)  # the evidence: errors before it get a proper status code
+        except ModelBusy as e:
+            return JSONResponse({"error": {"message": str(e), "type": "busy"}}, status_code=503,
+                                headers={"Retry-After": "5"})
+
+        def chunk(delta: dict[str, Any], finish: str | None = None, **more: Any) -> str:
+            data = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model_id,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **more}
+            return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+        def events() -> Iterator[str]:
+            try:
+                yield chunk({"role": "assistant", "content": first or ""})
+                for piece in pieces:
+                    yield chunk({"content": piece})
+                yield chunk({}, "stop", **extras(stream.answer))
+            except AssistantError as e:
+                kind = "busy" if isinstance(e, ModelBusy) else type(e).__name__
+                yield f"data: {json.dumps({'error': {'message': str(e), 'type': kind}}, ensure_ascii=False)}\n\n"
+            finally:
+                stream.close()  # a client that went away releases the model
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return router

@@ -1,0 +1,46 @@
+"""HTML and Markdown the views show: sources with the evidence marked, result tables. Formatting only."""
+
+from __future__ import annotations
+
+from html import escape
+
+from assistant.answering.records import Answer, Source
+from ui.labels import t
+
+
+def marked_passage(source: Source, answer: Answer) -> str:
+    """The source's passage, HTML-escaped, with its evidence sentences in <mark>."""
+    spans = sorted((e.start, e.end) for e in answer.evidence if e.number == source.number)
+    out, at = [], 0
+    for start, end in spans:
+        if start < at:
+            continue
+        out.append(escape(source.passage[at:start]))
+        out.append(f"<mark>{escape(source.passage[start:end])}</mark>")
+        at = end
+    out.append(escape(source.passage[at:]))
+    return "".join(out)
+
+
+def sources_html(answer: Answer | None, lang: str) -> str:
+    if answer is None or not answer.sources:
+        return f"<p class='da-muted'>{escape(t(lang, 'chat.no_sources'))}</p>"
+    rows = answer.cited_sources + [s for s in answer.sources if not s.cited]
+    parts = []
+    for s in rows:
+        where = " · ".join(x for x in (s.pages, s.section) if x)
+        cited = " da-cited" if s.cited else ""
+        parts.append(
+            f"<details class='da-source{cited}' {'open' if s.cited else ''}>"
+            f"<summary><b>[{s.number}]</b> {escape(s.file)}"
+            f"{' — ' + escape(where) if where else ''}</summary>"
+            f"<div class='da-passage'>{marked_passage(s, answer)}</div></details>"
+        )
+    return "".join(parts)
+
+
+def source_choices(answer: Answer | None) -> list[tuple[str, int]]:
+    """Sources that have a page to preview, as (label, number) for a dropdown."""
+    if answer is None:
+        return []
+    return [(f"[{s.number}] {s.label}", s.number) for s in answer.sources if s.page is not None]
