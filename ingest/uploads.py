@@ -22,9 +22,10 @@ def safe_name(filename: str) -> str:
     """The last path component of a browser's file name, without anything that could escape or mislead."""
     base = PureWindowsPath(PurePosixPath(filename).name).name  # "..\\..\\x.pdf" and "../x.pdf" alike
     base = unicodedata.normalize("NFKC", base).strip()
-    base = _UNSAFE.sub("_", base).strip("._") or ""
     stem, dot, ext = base.rpartition(".")
-    if not dot or not stem:
+    stem = _UNSAFE.sub("_", stem).strip("._")
+    ext = _UNSAFE.sub("", ext)
+    if not dot or not stem or not ext:
         raise DocumentError(f"'{filename}': a file name with an extension is needed")
     return f"{stem[:120]}.{ext.lower()}"
 

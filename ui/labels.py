@@ -41,6 +41,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "The evidence could not be located on the page image.",
     },
     "chat.busy": {"ja": "順番待ち: 前に {ahead} 件あります…", "en": "Waiting for the model: {ahead} ahead of you…"},
+    "chat.busy_full": {
+        "ja": "アシスタントは現在ほかの質問に回答中で混み合っています。少し待ってから再度お試しください。",
+        "en": "The assistant is busy answering other questions. Please try again shortly.",
+    },
     "chat.empty_kb": {
         "ja": "ナレッジベースにまだ文書がありません。管理者に文書の登録を依頼してください。",
         "en": "The knowledge base has no documents yet. Ask an admin to add some.",

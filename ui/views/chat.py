@@ -60,13 +60,13 @@ def build(service: Assistant, pump: StreamPump, lang: str) -> None:
             return
         messages = [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": "…"}]
         yield "", messages, state, gr.skip(), gr.skip()
+        text = ""  # what was shown so far: kept above any message about a failure after it
         try:
             principal = service.principal(request.username)
             if not service.has_documents:
                 raise _Shown(t(lang, "chat.empty_kb"))
             history = state.turns[-service.settings.qa.history_turns :] if service.settings.qa.history_turns else []
             stream = service.ask(question, principal=principal, history=history)
-            text = ""
             for kind, value in pump.events(stream):
                 if kind == "queue" and not text:
                     messages[-1] = {"role": "assistant", "content": t(lang, "chat.busy", ahead=value)}
@@ -80,19 +80,18 @@ def build(service: Assistant, pump: StreamPump, lang: str) -> None:
                 state.turns.append(answer.turn())
             messages[-1] = {"role": "assistant", "content": answer.text or text}
             choices = source_choices(answer)
-            yield gr.skip(), messages, state, sources_html(answer, lang), gr.update(choices=choices, value=None)
+            first = next((n for _, n in choices if n in answer.citations.cited), None)  # previewed at once
+            yield gr.skip(), messages, state, sources_html(answer, lang), gr.update(choices=choices, value=first)
         except _Shown as e:
             messages[-1] = {"role": "assistant", "content": str(e)}
             yield gr.skip(), messages, state, gr.skip(), gr.skip()
-        except ModelBusy as e:
-            messages[-1] = {"role": "assistant", "content": t(lang, "chat.error", error=str(e))}
-            yield gr.skip(), messages, state, gr.skip(), gr.skip()
         except AssistantError as e:
-            messages[-1] = {"role": "assistant", "content": t(lang, "chat.error", error=str(e))}
+            key = "chat.busy_full" if isinstance(e, ModelBusy) else "chat.error"
+            messages[-1] = {"role": "assistant", "content": _after(text, t(lang, key, error=str(e)))}
             yield gr.skip(), messages, state, gr.skip(), gr.skip()
         except Exception as e:  # shown, logged, and the chat goes on
             log.exception("answering %r failed", question)
-            messages[-1] = {"role": "assistant", "content": t(lang, "chat.error", error=type(e).__name__)}
+            messages[-1] = {"role": "assistant", "content": _after(text, t(lang, "chat.error", error=type(e).__name__))}
             yield gr.skip(), messages, state, gr.skip(), gr.skip()
 
     outputs = [box, chatbot, conv, sources, pick]
@@ -137,6 +136,10 @@ def build(service: Assistant, pump: StreamPump, lang: str) -> None:
 
     up.click(rate("up"), [comment, conv], [feedback_note, comment], api_name=False)
     down.click(rate("down"), [comment, conv], [feedback_note, comment], api_name=False)
+
+
+def _after(shown: str, message: str) -> str:
+    return f"{shown}\n\n*{message}*" if shown.strip() else message
 
 
 class _Shown(Exception):

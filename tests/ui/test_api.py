@@ -1,0 +1,133 @@
+"""The HTTP side of the server, through real HTTP: login and sessions, the admin API's refusals, uploads, and the
+OpenAI-compatible API with the standard `openai` client."""
+
+from __future__ import annotations
+
+import httpx
+import openai
+import pytest
+
+from tests.ui.conftest import LOGINS, STAFF_KEY
+
+pytestmark = pytest.mark.slow
+
+
+def login(web, user: str, password: str | None = None) -> httpx.Client:
+    client = httpx.Client(base_url=web.url, follow_redirects=False, timeout=120)
+    r = client.post("/login", data={"user": user, "password": password or LOGINS[user], "lang": "en"})
+    assert r.status_code == 303, r.text
+    return client
+
+
+def api(web, key: str = STAFF_KEY) -> openai.OpenAI:
+    return openai.OpenAI(base_url=web.url + "/v1", api_key=key, max_retries=0, timeout=300)
+
+
+# --- login and the admin API ------------------------------------------------------------------------------
+def test_the_app_sends_a_browser_without_a_session_to_the_login_page(web):
+    r = httpx.get(web.url + "/app/ja/", headers={"Accept": "text/html"})
+    assert r.status_code == 303 and r.headers["location"].endswith("/login?lang=ja")
+    assert httpx.get(web.url + "/app/ja/config").status_code in (401, 403)  # Gradio itself refuses too
+
+
+def test_a_wrong_password_is_refused_and_a_right_one_opens_the_app(web):
+    r = httpx.post(web.url + "/login", data={"user": "writer", "password": "nope-nope", "lang": "en"})
+    assert r.status_code == 401 and "Wrong user name or password" in r.text
+    client = login(web, "writer")
+    assert "da_session" in client.cookies
+    assert client.get("/app/en/", headers={"Accept": "text/html"}).status_code == 200
+
+
+def test_staff_cannot_call_the_admin_api_and_an_admin_can(web):
+    staff = login(web, "staff")
+    for method, path in [("GET", "/api/admin/documents"), ("GET", "/api/admin/status"),
+                         ("DELETE", "/api/admin/documents/1")]:
+        assert staff.request(method, path).status_code == 403, path
+        assert httpx.request(method, web.url + path, headers={"Authorization": f"Bearer {STAFF_KEY}"}).status_code == 403
+        assert httpx.request(method, web.url + path).status_code == 401
+    r = staff.post("/api/admin/documents", files={"files": ("x.md", b"# X\n\nText.\n")})
+    assert r.status_code == 403
+    admin = login(web, "admin")
+    names = {d["name"] for d in admin.get("/api/admin/documents").json()}
+    assert {"expense-travel-policy.pdf", "salary-bands.md"} <= names
+    assert admin.get("/api/admin/status", params={"check": True}).json()["problems"] == []
+
+
+def test_an_upload_with_a_hostile_name_lands_inside_the_uploads_folder_and_a_wrong_type_is_refused(web):
+    admin = login(web, "admin")
+    body = "# Canteen\n\nThe canteen opens at 11:30 and closes at 14:00 on weekdays.\n".encode()
+    r = admin.post(
+        "/api/admin/documents",
+        files=[("files", ("../../../etc/canteen.md", body)), ("files", ("run.exe", b"MZ"))],
+        data={"groups": "all", "tags": "facilities"},
+    )
+    assert r.status_code == 200, r.text
+    rows = {row[0]: row for row in r.json()["files"]}
+    assert rows["canteen.md"][1] == "ingested"
+    assert rows["run.exe"][1] == "failed" and ".exe files are not accepted" in rows["run.exe"][4]
+    uploads = web.settings.paths.uploads_dir
+    assert (uploads / "canteen.md").read_bytes() == body
+    assert not any(p.name == "canteen.md" for p in uploads.parent.parent.rglob("etc/*"))
+    # staff see it at once: the live knowledge base followed the admin's ingestion without restart
+    answer = api(web).chat.completions.create(model="x", messages=[{"role": "user", "content": "食堂は何時に開きますか？"}])
+    assert any(s["file"] == "canteen.md" for s in answer.model_extra["sources"])
+
+
+def test_too_many_wrong_passwords_lock_the_login_for_a_while(web):
+    for _ in range(web.settings.server.login_attempts):
+        assert httpx.post(web.url + "/login", data={"user": "hr", "password": "wrong-one"}).status_code == 401
+    r = httpx.post(web.url + "/login", data={"user": "hr", "password": LOGINS["hr"], "lang": "en"})
+    assert r.status_code == 429 and "try again in" in r.text  # even the right password waits
+
+
+# --- the OpenAI-compatible API -----------------------------------------------------------------------------
+def test_the_api_needs_a_key(web):
+    with pytest.raises(openai.AuthenticationError):
+        api(web, "sk-da-wrong").models.list()
+    assert httpx.post(web.url + "/v1/chat/completions", json={"messages": [{"role": "user", "content": "x"}]}
+                      ).status_code == 401
+    assert [m.id for m in api(web).models.list()] == [web.settings.server.api_model_name]
+
+
+def test_a_japanese_question_gets_the_evidence_with_its_source(web):
+    r = api(web).chat.completions.create(
+        model="document-assistant", messages=[{"role": "user", "content": "日帰り出張の日当はいくらですか？"}]
+    )
+    text = r.choices[0].message.content
+    assert "2,000円" in text and "[1]" in text
+    extra = r.model_extra
+    assert extra["outcome"] == "answered"
+    assert extra["sources"][0]["file"] == "expense-travel-policy.pdf" and extra["sources"][0]["page"] == 2
+    assert "2,000円" in extra["evidence"][0]["text"]
+
+
+def test_streaming_sends_the_evidence_first_and_the_sources_at_the_end(web):
+    stream = api(web).chat.completions.create(
+        model="document-assistant", stream=True,
+        messages=[{"role": "user", "content": "How many wrong password attempts lock my account?"}],
+    )
+    chunks = list(stream)
+    first = chunks[0].choices[0].delta.content
+    assert first.startswith("From the manuals") and "5 wrong password attempts" in first
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert chunks[-1].model_extra["sources"][0]["file"] == "it-helpdesk-guide.pdf"
+
+
+def test_a_follow_up_through_the_api_uses_the_conversation(web):
+    messages = [
+        {"role": "user", "content": "日帰り出張の日当はいくらですか？"},
+        {"role": "assistant", "content": "「日帰り出張は1日2,000円」[1]"},
+        {"role": "user", "content": "海外出張の場合は？"},
+    ]
+    r = api(web).chat.completions.create(model="x", messages=messages)
+    assert "50米ドル" in r.choices[0].message.content
+
+
+def test_a_staff_key_never_gets_another_groups_document(web):
+    question = [{"role": "user", "content": "What is the salary band for grade G7 engineers?"}]
+    r = api(web).chat.completions.create(model="x", messages=question)
+    assert all(s["file"] != "salary-bands.md" for s in r.model_extra["sources"])
+    assert "6.2" not in r.choices[0].message.content
+    hr_key = web.service.users.add_api_key("hr", "test")
+    r = api(web, hr_key).chat.completions.create(model="x", messages=question)
+    assert r.model_extra["sources"][0]["file"] == "salary-bands.md"
