@@ -43,7 +43,8 @@ def test_staff_cannot_call_the_admin_api_and_an_admin_can(web):
     for method, path in [("GET", "/api/admin/documents"), ("GET", "/api/admin/status"),
                          ("DELETE", "/api/admin/documents/1")]:
         assert staff.request(method, path).status_code == 403, path
-        assert httpx.request(method, web.url + path, headers={"Authorization": f"Bearer {STAFF_KEY}"}).status_code == 403
+        bearer = {"Authorization": f"Bearer {STAFF_KEY}"}
+        assert httpx.request(method, web.url + path, headers=bearer).status_code == 403
         assert httpx.request(method, web.url + path).status_code == 401
     r = staff.post("/api/admin/documents", files={"files": ("x.md", b"# X\n\nText.\n")})
     assert r.status_code == 403
@@ -55,7 +56,7 @@ def test_staff_cannot_call_the_admin_api_and_an_admin_can(web):
 
 def test_an_upload_with_a_hostile_name_lands_inside_the_uploads_folder_and_a_wrong_type_is_refused(web):
     admin = login(web, "admin")
-    body = "# Canteen\n\nThe canteen opens at 11:30 and closes at 14:00 on weekdays.\n".encode()
+    body = b"# Canteen\n\nThe canteen opens at 11:30 and closes at 14:00 on weekdays.\n"
     r = admin.post(
         "/api/admin/documents",
         files=[("files", ("../../../etc/canteen.md", body)), ("files", ("run.exe", b"MZ"))],
@@ -69,7 +70,8 @@ def test_an_upload_with_a_hostile_name_lands_inside_the_uploads_folder_and_a_wro
     assert (uploads / "canteen.md").read_bytes() == body
     assert not any(p.name == "canteen.md" for p in uploads.parent.parent.rglob("etc/*"))
     # staff see it at once: the live knowledge base followed the admin's ingestion without restart
-    answer = api(web).chat.completions.create(model="x", messages=[{"role": "user", "content": "食堂は何時に開きますか？"}])
+    question = [{"role": "user", "content": "食堂は何時に開きますか？"}]
+    answer = api(web).chat.completions.create(model="x", messages=question)
     assert any(s["file"] == "canteen.md" for s in answer.model_extra["sources"])
 
 

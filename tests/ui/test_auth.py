@@ -128,7 +128,8 @@ def test_users_add_prompts_for_the_password_and_refuses_an_existing_user(tmp_pat
 
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[paths]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
-    r = run_cli(cfg, "users", "add", "dana", "--role", "writer", "--groups", "all,hr", stdin="dana-secret\ndana-secret\n")
+    typed = "dana-secret\ndana-secret\n"  # the password, and its confirmation
+    r = run_cli(cfg, "users", "add", "dana", "--role", "writer", "--groups", "all,hr", stdin=typed)
     assert r.returncode == 0, r.stdout + r.stderr
     directory = UserDirectory(tmp_path / "data" / "users.sqlite", {})
     assert directory.authenticate("dana", "dana-secret").groups == frozenset({"all", "hr"})
