@@ -33,7 +33,7 @@ def build_blocks(service: Assistant, pump: StreamPump, library: Library, lang: s
             with gr.Tab(t(lang, "tab.chat"), id="chat", elem_id="da-tab-chat"):
                 chat.build(service, pump, lang)
             with gr.Tab(t(lang, "tab.admin"), id="admin", visible=False, elem_id="da-tab-admin") as admin_tab:
-                admin.build(service, library, lang)
+                documents = admin.build(service, library, lang)
             with gr.Tab(t(lang, "tab.usage"), id="usage", visible=False, elem_id="da-tab-usage") as usage_tab:
                 usage.build(service, lang)
 
@@ -45,7 +45,8 @@ def build_blocks(service: Assistant, pump: StreamPump, library: Library, lang: s
                 t(lang, "signed_in_as", user=principal.name, role=role),
                 gr.Tab(visible=is_admin),
                 gr.Tab(visible=is_admin),
+                admin.document_rows(library) if is_admin else gr.skip(),
             )
 
-        blocks.load(on_load, None, [who, admin_tab, usage_tab], api_name=False)
+        blocks.load(on_load, None, [who, admin_tab, usage_tab, documents], api_name=False)
     return blocks

@@ -24,7 +24,7 @@ def marked_passage(source: Source, answer: Answer) -> str:
 
 def sources_html(answer: Answer | None, lang: str) -> str:
     if answer is None or not answer.sources:
-        return f"<p class='da-muted'>{escape(t(lang, 'chat.no_sources'))}</p>"
+        return f"<p class='da-muted'>{escape(t(lang, 'chat.no_sources'))}</p>" + _meta(answer)
     rows = answer.cited_sources + [s for s in answer.sources if not s.cited]
     parts = []
     for s in rows:
@@ -36,7 +36,17 @@ def sources_html(answer: Answer | None, lang: str) -> str:
             f"{' — ' + escape(where) if where else ''}</summary>"
             f"<div class='da-passage'>{marked_passage(s, answer)}</div></details>"
         )
-    return "".join(parts)
+    return "".join(parts) + _meta(answer)
+
+
+def _meta(answer: Answer | None) -> str:
+    """Which answer the panel shows (for scripts and tests that must know an answer is complete)."""
+    return "" if answer is None else meta_html(answer.id, answer.outcome)
+
+
+def meta_html(answer_id: str, outcome: str) -> str:
+    data = f"data-answer-id='{escape(answer_id)}' data-outcome='{escape(outcome)}'"
+    return f"<span id='da-answer-meta' hidden {data}></span>"
 
 
 def source_choices(answer: Answer | None) -> list[tuple[str, int]]:

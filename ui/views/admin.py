@@ -33,7 +33,8 @@ def document_rows(library: Library) -> list[list[Any]]:
     ]
 
 
-def build(service: Assistant, library: Library, lang: str) -> None:
+def build(service: Assistant, library: Library, lang: str) -> gr.Dataframe:
+    """The view; returns the document table, which the app fills when an admin opens the page."""
     result_cols = [t(lang, k) for k in ("col.file", "col.status", "col.chunks", "col.pages", "col.reason")]
     doc_cols = [t(lang, k) for k in ("col.id", "col.file", "col.pages", "col.chunks", "col.groups", "col.tags",
                                      "col.ingested")]
@@ -125,3 +126,4 @@ def build(service: Assistant, library: Library, lang: str) -> None:
 
     status_btn.click(show_status(False), None, status, api_name=False)
     check_btn.click(show_status(True), None, status, api_name=False)
+    return docs

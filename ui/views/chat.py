@@ -4,6 +4,7 @@ follow-ups, a new conversation and feedback. Every answer runs as the logged-in 
 from __future__ import annotations
 
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from assistant.core.errors import AssistantError, ModelBusy
 from assistant.page_preview import render_page
 from assistant.services import Assistant
 from ui.labels import t
-from ui.render import source_choices, sources_html
+from ui.render import meta_html, source_choices, sources_html
 from ui.streaming import StreamPump
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ def build(service: Assistant, pump: StreamPump, lang: str) -> None:
             preview = gr.Image(show_label=False, elem_id="da-preview", interactive=False, height=520)
             preview_note = gr.Markdown(elem_id="da-preview-note")
 
+    def failed(outcome: str) -> str:
+        return sources_html(None, lang) + meta_html(uuid.uuid4().hex[:12], outcome)
+
     def respond(question: str, messages: list, state: Conversation, request: gr.Request):  # noqa: ANN202
         question = (question or "").strip()
         if not question:
@@ -84,15 +88,15 @@ def build(service: Assistant, pump: StreamPump, lang: str) -> None:
             yield gr.skip(), messages, state, sources_html(answer, lang), gr.update(choices=choices, value=first)
         except _Shown as e:
             messages[-1] = {"role": "assistant", "content": str(e)}
-            yield gr.skip(), messages, state, gr.skip(), gr.skip()
+            yield gr.skip(), messages, state, failed("shown"), gr.skip()
         except AssistantError as e:
             key = "chat.busy_full" if isinstance(e, ModelBusy) else "chat.error"
             messages[-1] = {"role": "assistant", "content": _after(text, t(lang, key, error=str(e)))}
-            yield gr.skip(), messages, state, gr.skip(), gr.skip()
+            yield gr.skip(), messages, state, failed("busy" if isinstance(e, ModelBusy) else "error"), gr.skip()
         except Exception as e:  # shown, logged, and the chat goes on
             log.exception("answering %r failed", question)
             messages[-1] = {"role": "assistant", "content": _after(text, t(lang, "chat.error", error=type(e).__name__))}
-            yield gr.skip(), messages, state, gr.skip(), gr.skip()
+            yield gr.skip(), messages, state, failed("error"), gr.skip()
 
     outputs = [box, chatbot, conv, sources, pick]
     send.click(respond, [box, chatbot, conv], outputs, api_name=False)

@@ -1,0 +1,146 @@
+"""The web app driven in a real headless Chromium (Debian's package; Playwright with executable_path): what staff
+and admins do, in Japanese and English. Screenshots of every view go to tests/artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.pdf_factory import text_pdf
+from tests.ui.conftest import LOGINS
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+WAIT_MS = 300_000  # an upper bound for a step on a loaded machine, never a pass/fail decision by itself
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (scripts/setup.sh installs it where it can)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def wait_text(page, selector: str, text: str) -> None:
+    """Wait until the element's visible text holds `text` (Gradio re-renders tables and JSON wholesale)."""
+    page.wait_for_function(
+        "([s, t]) => { const e = document.querySelector(s); return !!e && e.innerText.includes(t); }",
+        arg=[selector, text],
+    )
+
+
+def open_as(browser, web, user: str, lang: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP" if lang == "ja" else "en-US")
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{web.url}/login?lang={lang}")
+    page.screenshot(path=SHOTS / f"login-{lang}.png")
+    page.fill("#user", user)
+    page.fill("#password", LOGINS[user])
+    page.click("#login-submit")
+    page.wait_for_selector("#da-question textarea")
+    page.wait_for_selector(f"#da-user:has-text('{user}')")  # the page has loaded who this is (and the tabs)
+    return page
+
+
+def ask(page, question: str) -> str:
+    """Ask and wait until the answer is complete (the sources panel names a new answer), then its text."""
+    meta = page.locator("#da-answer-meta")
+    before = meta.get_attribute("data-answer-id") if meta.count() else None
+    page.fill("#da-question textarea", question)
+    page.click("#da-send")
+    page.wait_for_function(
+        "([before]) => { const m = document.querySelector('#da-answer-meta');"
+        " return m && m.dataset.answerId !== before; }",
+        arg=[before],
+    )
+    return page.locator("#da-chat .message-row").last.inner_text()
+
+
+def test_staff_asks_in_japanese_sees_the_evidence_its_page_and_gives_feedback(browser, web):
+    page = open_as(browser, web, "staff", "ja")
+    assert page.locator("#da-tab-admin-button, button[role=tab]:has-text('文書管理')").count() == 0
+    answer = ask(page, "日帰り出張の日当はいくらですか？")
+    assert "マニュアルの記載" in answer and "2,000円" in answer and "[1]" in answer
+    page.wait_for_selector("#da-sources mark:has-text('2,000円')")
+    assert "expense-travel-policy.pdf" in page.inner_text("#da-sources")
+    page.wait_for_selector("#da-preview img")  # the cited page, rendered, with the evidence highlighted
+    page.wait_for_selector("#da-preview-note:has-text('黄色')")
+    page.screenshot(path=SHOTS / "chat-ja.png", full_page=True)
+
+    follow = ask(page, "海外出張の場合は？")
+    assert "50米ドル" in follow
+
+    page.click("#da-feedback")
+    page.fill("#da-comment textarea", "海外の日当も分かって助かりました")
+    page.click("#da-up")
+    page.wait_for_selector("#da-feedback-note:has-text('記録しました')")
+    with sqlite3.connect(web.settings.paths.usage_db) as conn:
+        query = "SELECT feedback, feedback_comment FROM answers WHERE question = ?"
+        rows = conn.execute(query, ("海外出張の場合は？",)).fetchall()
+    assert ("up", "海外の日当も分かって助かりました") in rows
+
+    page.click("#da-new")
+    page.wait_for_function("() => document.querySelectorAll('#da-chat .message-row').length === 0")
+    page.close()
+
+
+def test_staff_cannot_open_the_admin_views(browser, web):
+    page = open_as(browser, web, "staff", "en")
+    tabs = page.get_by_role("tab").all_inner_texts()
+    assert not any(name in tabs for name in ("Documents", "Usage")), tabs
+    page.screenshot(path=SHOTS / "chat-en-staff.png", full_page=True)
+    page.close()
+
+
+def test_admin_uploads_a_pdf_sees_the_result_and_staff_can_ask_about_it(browser, web, tmp_path):
+    pdf = text_pdf(
+        tmp_path / "fire-drill-2026.pdf",
+        ["Fire drill procedure. The autumn fire drill takes place on 14 October at 10:00. "
+         "Everyone gathers at assembly point B in the north car park."],
+    )
+    admin = open_as(browser, web, "admin", "en")
+    admin.get_by_role("tab", name="Documents").click()
+    admin.set_input_files("#da-upload input[type=file]", str(pdf))
+    admin.fill("#da-tags textarea, #da-tags input", "safety")
+    admin.wait_for_selector("#da-upload :text('fire-drill-2026')")
+    admin.click("#da-ingest")
+    wait_text(admin, "#da-results", "ingested")
+    assert "fire-drill-2026.pdf" in admin.inner_text("#da-results")
+    wait_text(admin, "#da-documents", "fire-drill-2026.pdf")
+    admin.screenshot(path=SHOTS / "admin-en.png", full_page=True)
+    admin.click("#da-check")
+    wait_text(admin, "#da-status-json", "problems")
+    admin.close()
+
+    staff = open_as(browser, web, "staff", "en")
+    answer = ask(staff, "Where do we gather during the fire drill?")
+    assert "assembly point B" in answer
+    assert "fire-drill-2026.pdf" in staff.inner_text("#da-sources")
+    staff.screenshot(path=SHOTS / "chat-en.png", full_page=True)
+    staff.close()
+
+
+@pytest.mark.parametrize("lang, tab, show", [("ja", "利用状況", "表示"), ("en", "Usage", "Show")])
+def test_the_usage_page_shows_the_report_with_its_charts(browser, web, lang, tab, show):
+    page = open_as(browser, web, "admin", lang)
+    page.get_by_role("tab", name=tab).click()
+    page.get_by_role("button", name=show, exact=True).click()
+    frame = page.frame_locator("#da-usage-frame")
+    frame.locator("svg").first.wait_for()
+    assert frame.locator("svg").count() >= 2
+    page.screenshot(path=SHOTS / f"usage-{lang}.png", full_page=True)
+    page.get_by_role("tab", name="文書管理" if lang == "ja" else "Documents").click()
+    page.screenshot(path=SHOTS / f"admin-{lang}.png", full_page=True)
+    page.close()
