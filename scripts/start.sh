@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# Set up, build the knowledge base from the bundled sample manuals, then start a chat in the terminal.
-# (Until the web UI exists, the terminal chat is the app.) Arguments are passed to `assistant chat`, e.g. --user staff.
+# Set up, build the knowledge base from the bundled sample manuals, then start the web app and its API.
+# Arguments are passed to `assistant serve`, e.g. --port 8080 or --host 0.0.0.0.
+# (The terminal chat is still there: .venv/bin/assistant chat --user staff)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/assistant ingest samples/manuals --prune
 .venv/bin/assistant status --check
-exec .venv/bin/assistant chat "$@"
+cat <<'TEXT'
+
+Demo logins (from config.toml; change or remove them before real use):
+  staff  / staff-demo    asks questions (documents of group "all")
+  hr     / hr-demo-1     staff who also reads group "hr"
+  writer / writer-demo   writer
+  admin  / admin-demo    also uploads and manages documents, sees usage and cost
+Demo API key (acts as staff): sk-da-demo-staff
+  e.g. curl -s http://127.0.0.1:7860/v1/chat/completions -H "Authorization: Bearer sk-da-demo-staff" \
+         -H "Content-Type: application/json" -d '{"messages":[{"role":"user","content":"日帰り出張の日当はいくらですか？"}]}'
+TEXT
+exec .venv/bin/assistant serve "$@"

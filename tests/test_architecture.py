@@ -25,7 +25,8 @@ def imports_of(path: Path) -> set[str]:
 
 def modules(package: str) -> list[tuple[str, set[str]]]:
     out = []
-    for path in sorted((ROOT / package).rglob("*.py")):
+    single = (ROOT / package).with_suffix(".py")
+    for path in [single] if single.is_file() else sorted((ROOT / package).rglob("*.py")):
         name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
         out.append((name, imports_of(path)))
     return out
@@ -45,6 +46,10 @@ ALLOWED = {
     "assistant.answering": ("assistant.core", "assistant.kb", "assistant.retrieval", "assistant.llm"),
     "assistant.analytics": ("assistant.core", "assistant.kb", "assistant.services"),
     "ingest": ("assistant.core", "assistant.kb", "assistant.embeddings"),
+    "assistant.page_preview": ("assistant.core",),
+    # the web app: thin over the services (and ingest, for the admin's uploads), never the CLI
+    "ui": ("assistant.core", "assistant.kb", "assistant.services", "assistant.answering.records",
+           "assistant.page_preview", "assistant.analytics.report", "assistant.analytics.report_html", "ingest"),
 }
 
 
@@ -85,3 +90,14 @@ def test_nothing_outside_the_cli_imports_the_cli_and_only_the_cli_reaches_ingest
 def test_the_checker_sees_imports_inside_functions():
     sample = ROOT / "assistant" / "cli" / "kb_commands.py"
     assert "ingest.pipeline" in imports_of(sample)  # imported lazily, inside a command
+
+
+def test_only_the_serve_command_reaches_the_web_app_and_the_core_never_does():
+    wrong = [
+        f"{name} imports {target}"
+        for package in ("assistant", "ingest")
+        for name, imported in modules(package)
+        for target in imported
+        if within(target, "ui") and name != "assistant.cli.serve_commands"
+    ]
+    assert not wrong, "\n".join(wrong)
