@@ -62,7 +62,8 @@ def test_users_are_listed_changed_and_removed_from_the_command_line(tmp_path):
     config.write_text(f'[paths]\ndata_dir = "{tmp_path / "data"}"\n' + users)
     assert run(config, "users", "set", "Bob", "--groups", "all,hr", "--role", "writer").returncode == 0
     users = {u["name"]: u for u in json.loads(run(config, "users", "list", "--json").stdout)}
-    assert users["Bob"] == {"name": "Bob", "role": "writer", "groups": ["all", "hr"], "managed_by": "admin"}
+    assert users["Bob"] == {"name": "Bob", "role": "writer", "groups": ["all", "hr"], "managed_by": "admin",
+                            "has_password": False}
     assert users["admin"]["role"] == "admin" and users["staff"]["managed_by"] == "config"
     kept = run(config, "users", "remove", "staff")
     assert kept.returncode == 2 and "config.toml" in kept.stderr  # config users are removed in the config

@@ -28,14 +28,20 @@ def list_users(
     """Every user with role, groups and whether config.toml or an admin manages it."""
     users = _directory(ctx).users()
     if as_json:
-        rows = [{"name": u.name, "role": u.role, "groups": u.groups, "managed_by": u.managed_by} for u in users]
+        rows = [
+            {"name": u.name, "role": u.role, "groups": u.groups, "managed_by": u.managed_by,
+             "has_password": u.has_password}
+            for u in users
+        ]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title="Users")
-    for col in ("name", "role", "groups", "managed by", "changed"):
+    for col in ("name", "role", "groups", "web login", "managed by", "changed"):
         table.add_column(col)
     for u in users:
-        table.add_row(u.name, u.role, ", ".join(u.groups) or "(none: sees no document)", u.managed_by, u.updated_at)
+        groups = ", ".join(u.groups) or "(none: sees no document)"
+        login = "password set" if u.has_password else "no password"
+        table.add_row(u.name, u.role, groups, login, u.managed_by, u.updated_at)
     console.print(table)
 
 

@@ -95,6 +95,7 @@ class UserRecord:
     groups: list[str]
     managed_by: str
     updated_at: str
+    has_password: bool = False  # may log in to the web app
 
     @property
     def principal(self) -> Principal:
@@ -237,7 +238,10 @@ class UserDirectory:
 
 
 def _record(row: sqlite3.Row) -> UserRecord:
-    return UserRecord(row["name"], row["role"], json.loads(row["groups"]), row["managed_by"], row["updated_at"])
+    return UserRecord(
+        row["name"], row["role"], json.loads(row["groups"]), row["managed_by"], row["updated_at"],
+        bool(row["password_hash"]),
+    )
 
 
 def _check_name(name: str) -> None:

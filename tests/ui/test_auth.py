@@ -137,3 +137,35 @@ def test_users_add_prompts_for_the_password_and_refuses_an_existing_user(tmp_pat
     assert r.returncode != 0 and "exists" in r.stdout + r.stderr
     with pytest.raises(AccessDenied):
         directory.principal("nobody")
+
+
+def test_every_admin_handler_of_the_page_refuses_a_non_admin_even_when_called_directly():
+    from types import SimpleNamespace
+
+    from assistant.core.identity import Principal
+    from ui.views.admin import require_admin
+
+    roles = {"staff": "staff", "writer": "writer", "admin": "admin"}
+    service = SimpleNamespace(principal=lambda name: Principal.of(name, ["all"], roles[name]))
+    for name in ("staff", "writer"):
+        with pytest.raises(AccessDenied, match="not an admin"):
+            require_admin(service, SimpleNamespace(username=name))
+    with pytest.raises(AccessDenied):
+        require_admin(service, SimpleNamespace(username=None))
+    require_admin(service, SimpleNamespace(username="admin"))
+
+
+def test_no_admin_or_usage_handler_forgets_the_role_check():
+    import ast
+    from pathlib import Path
+
+    views = Path(__file__).resolve().parents[2] / "ui" / "views"
+    unchecked = []
+    for name in ("admin.py", "usage.py"):
+        for node in ast.walk(ast.parse((views / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name != "require_admin":
+                takes_request = any(a.arg == "request" for a in node.args.args)
+                calls = {c.func.id for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)}
+                if takes_request and "require_admin" not in calls:
+                    unchecked.append(f"{name}:{node.name}")
+    assert not unchecked, unchecked

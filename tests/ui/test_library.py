@@ -44,7 +44,7 @@ def test_questions_are_answered_from_the_previous_generation_until_the_ingestion
     run = lambda: done.update(report=library.ingest_uploads(uploads, ["all"], (), on_progress))  # noqa: E731
     worker = threading.Thread(target=run)
     worker.start()
-    assert reached.wait(60), f"ingestion never reached its last file: {ticks} {done}"
+    assert reached.wait(300), f"ingestion never reached its last file: {ticks} {done}"
     generation = web.service.kb.generation
     during = ask(web, "Where is visitor parking?")
     assert all(s["file"] != "parking-rules.md" for s in during["sources"])  # not visible before the commit
