@@ -104,7 +104,21 @@ def test_staff_cannot_open_the_admin_views(browser, web):
     page.close()
 
 
-def test_admin_uploads_a_pdf_sees_the_result_and_staff_can_ask_about_it(browser, web, tmp_path):
+def test_admin_uploads_a_pdf_sees_the_result_and_staff_can_ask_about_it(browser, web, tmp_path, monkeypatch):
+    import threading
+
+    from ui import library
+
+    # Hold the ingestion after its last file (an event, not a delay) so the progress bar can be seen for sure.
+    held, release = threading.Event(), threading.Event()
+    file_done = library._Callbacks.file_done
+
+    def holding(self, outcome):  # noqa: ANN001, ANN202
+        file_done(self, outcome)
+        held.set()
+        assert release.wait(WAIT_MS / 1000)
+
+    monkeypatch.setattr(library._Callbacks, "file_done", holding)
     pdf = text_pdf(
         tmp_path / "fire-drill-2026.pdf",
         ["Fire drill procedure. The autumn fire drill takes place on 14 October at 10:00. "
@@ -116,6 +130,10 @@ def test_admin_uploads_a_pdf_sees_the_result_and_staff_can_ask_about_it(browser,
     admin.fill("#da-tags textarea, #da-tags input", "safety")
     admin.wait_for_selector("#da-upload :text('fire-drill-2026')")
     admin.click("#da-ingest")
+    assert held.wait(WAIT_MS / 1000)
+    admin.wait_for_selector("text=Ingesting fire-drill-2026.pdf")  # the progress bar, naming the file done
+    admin.screenshot(path=SHOTS / "admin-progress-en.png", full_page=True)
+    release.set()
     wait_text(admin, "#da-results", "ingested")
     assert "fire-drill-2026.pdf" in admin.inner_text("#da-results")
     wait_text(admin, "#da-documents", "fire-drill-2026.pdf")
