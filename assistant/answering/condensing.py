@@ -32,7 +32,8 @@ DEPENDS_JA = re.compile(
 )
 DEPENDS_EN = re.compile(
     r"\b(?:it|its|that|this|those|these|they|them|their|same|what about|how about|and if|and for|also|too|there"
-    r"|then)\b",
+    r"|then)\b"
+    r"|^(?:and|but|so|or|plus)\b",  # a question that opens with a conjunction continues the previous one
     re.I,
 )
 SHORT_JA, SHORT_EN = 8, 3  # characters / words: shorter questions lean on the conversation ("海外は？", "And abroad?")

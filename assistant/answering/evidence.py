@@ -46,6 +46,11 @@ NOT_TOPIC = frozenset(
     "それ 其れ これ 此れ あれ 彼れ その 其の この 此の 同じ 同様 幾ら いくら 何 いつ 何時 "
     "どこ 何処 誰 どう 如何 どの どれ どちら 何故 なぜ same what about how when where who which".split()
 )
+# Words that ask for the kind of answer ("how long", "too many"), not what the question is about: an answer
+# sentence says "30 minutes", never "long", so counting them would hold a right sentence below the label's bar.
+ANSWER_KIND_PHRASES = re.compile(
+    r"\b(?:how\s+(?:long|many|much|often|far|old|soon|large|big)|too\s+(?:many|much))\b", re.I
+)
 LIST_ITEM = re.compile(r"^\s*(?:[0-9０-９]{1,2}[.)．、]|[-•・●■①-⑳])")
 
 
@@ -83,7 +88,8 @@ def find_evidence(
     searched for a follow-up: words it carried over from the conversation count half as much as the question's."""
     kind = question_type(question) or (question_type(query) if query else None)
     words = lambda text: {_stem(t) for t in tokens(text)}  # noqa: E731
-    weights = {t: idf.get(t, 0.0) for t in dict.fromkeys(tokens(question)) if t not in NOT_TOPIC}
+    topic = ANSWER_KIND_PHRASES.sub(" ", question)
+    weights = {t: idf.get(t, 0.0) for t in dict.fromkeys(tokens(topic)) if t not in NOT_TOPIC}
     for t in dict.fromkeys(tokens(query)) if query else ():
         if t not in NOT_TOPIC:
             weights.setdefault(t, CARRIED_WEIGHT * idf.get(t, 0.0))

@@ -17,6 +17,9 @@ WORDS = get_tokenizer().tokens
         ("What if it fails with error 809?", True),
         ("And abroad?", True),
         ("What about the night shift?", True),
+        ("And how many attempts are allowed?", True),  # opens with a conjunction: continues the last question
+        ("So who approves the request?", True),
+        ("Andrew's team uses which printer?", False),  # a word that merely starts with "and"
         ("How do I reset my VPN password?", False),  # a new topic
         ("日帰り出張の日当はいくらですか？", False),
         ("How many wrong password attempts lock my account?", False),
