@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
+from assistant.answering.answer_types import ANSWER_KIND_PHRASES
 from assistant.answering.records import Turn
 from assistant.core.config import Settings
 from assistant.core.language import language_of
@@ -76,9 +77,11 @@ def carry_key_terms(
     tokens: Callable[[str], list[str]],
     idf: Callable[[list[str]], dict[str, float]] | None = None,
 ) -> str:
-    """The question plus the rarest words of the previous one that it does not already hold."""
+    """The question plus the rarest words of the previous one that it does not already hold (its topic words:
+    "how long" or "too many" asked for an answer's kind, they are not what the conversation is about)."""
     own = set(tokens(question))
-    theirs = [t for t in dict.fromkeys(tokens(previous)) if t not in own and len(t) > 1]
+    topic = ANSWER_KIND_PHRASES.sub(" ", previous)
+    theirs = [t for t in dict.fromkeys(tokens(topic)) if t not in own and len(t) > 1]
     if idf is not None and theirs:
         weights = idf(theirs)
         theirs = sorted(theirs, key=lambda t: -weights.get(t, 0.0))

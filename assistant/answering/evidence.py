@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.answering.answer_types import STEPS, has_type, question_type
+from assistant.answering.answer_types import ANSWER_KIND_PHRASES, STEPS, has_type, question_type
 from assistant.core.sentences import sentence_spans, unwrap
 from assistant.retrieval import Hit
 
@@ -45,11 +45,6 @@ DEPENDENT = re.compile(
 NOT_TOPIC = frozenset(
     "それ 其れ これ 此れ あれ 彼れ その 其の この 此の 同じ 同様 幾ら いくら 何 いつ 何時 "
     "どこ 何処 誰 どう 如何 どの どれ どちら 何故 なぜ same what about how when where who which".split()
-)
-# Words that ask for the kind of answer ("how long", "too many"), not what the question is about: an answer
-# sentence says "30 minutes", never "long", so counting them would hold a right sentence below the label's bar.
-ANSWER_KIND_PHRASES = re.compile(
-    r"\b(?:how\s+(?:long|many|much|often|far|old|soon|large|big)|too\s+(?:many|much))\b", re.I
 )
 LIST_ITEM = re.compile(r"^\s*(?:[0-9０-９]{1,2}[.)．、]|[-•・●■①-⑳])")
 

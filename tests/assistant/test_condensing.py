@@ -37,3 +37,11 @@ def test_the_previous_questions_rarest_words_are_carried_not_its_whole_text():
     carried = query.split(" ")[1:]
     assert carried[:2] == ["日帰り", "日当"] and "出張" not in carried  # the question already has 出張
     assert "日帰り出張の日当はいくらですか？" not in query
+
+
+def test_words_that_asked_for_the_answers_kind_are_not_carried_into_a_follow_up():
+    previous = "How long is the account locked after too many wrong passwords?"
+    idf = {"long": 9.0, "too": 8.0, "many": 7.0, "wrong": 5.0, "locked": 4.0, "password": 3.0, "account": 2.0}
+    query = carry_key_terms("And how many attempts are allowed?", previous, WORDS, lambda terms: idf)
+    carried = query.removeprefix("And how many attempts are allowed?").split()
+    assert {"long", "too"}.isdisjoint(carried) and {"wrong", "locked", "password"} <= set(carried)

@@ -133,3 +133,15 @@ def test_a_staff_key_never_gets_another_groups_document(web):
     hr_key = web.service.users.add_api_key("hr", "test")
     r = api(web, hr_key).chat.completions.create(model="x", messages=question)
     assert r.model_extra["sources"][0]["file"] == "salary-bands.md"
+
+
+def test_an_english_follow_up_that_opens_with_and_stays_on_the_topic(web):
+    messages = [
+        {"role": "user", "content": "How long is the account locked after too many wrong passwords?"},
+        {"role": "assistant", "content": '"After 5 wrong password attempts within 15 minutes, the account is locked '
+                                         'for 30 minutes." [1]'},
+        {"role": "user", "content": "And how many attempts are allowed?"},
+    ]
+    r = api(web).chat.completions.create(model="x", messages=messages)
+    assert "5 wrong password attempts" in r.choices[0].message.content
+    assert r.model_extra["sources"][0]["file"] == "it-helpdesk-guide.pdf"
