@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from assistant.core.errors import AccessDenied, AssistantError
 from assistant.core.identity import Principal
 from assistant.services import Assistant
-from ui.app import build_blocks
+from ui.app import CSS, build_blocks
 from ui.auth import COOKIE, Gatekeeper, LoginLocked, LoginThrottle, Sessions
 from ui.labels import LANGUAGES, other, t
 from ui.library import Library, Upload, outcome_rows
@@ -153,6 +153,9 @@ def create_app(service: Assistant) -> FastAPI:
     for lang in LANGUAGES:
         blocks = build_blocks(service, pump, library, lang)
         blocks.queue(default_concurrency_limit=16)
-        gr.mount_gradio_app(app, blocks, path=f"/app/{lang}", auth_dependency=gate.session_user)
+        gr.mount_gradio_app(
+            app, blocks, path=f"/app/{lang}", auth_dependency=gate.session_user, css=CSS, show_error=True,
+            max_file_size=f"{settings.upload_max_mb}mb", run_history=False,
+        )
     return app
 
