@@ -24,6 +24,13 @@ CODE = re.compile(r"\b[A-Za-z]+[-_]?\d[\w-]*\b|\b\d+[A-Za-z]+\w*\b")  # E-691, v
 KATAKANA = re.compile(r"[ァ-ヺー]{3,}")
 CAPITALISED = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*\b|\b[A-Z][a-z]{2,}\b")
 CITATION = re.compile(r"\[\d+\]")
+# Words that bound a number ("within 15 minutes", "at least 3 days", "3営業日前まで"). A small model swaps them
+# ("after 15 minutes") while keeping the number, so a bounded number must keep its bound.
+_BOUNDS_BEFORE = re.compile(
+    r"(?:\b(within|after|before|by|until|up to|at least|at most|more than|less than|over|under|no later than|"
+    r"every|per|from|since)\s+)$"
+)
+_BOUNDS_AFTER = re.compile(r"^[^\d\s]{0,4}?(以上|以下|未満|以内|超|前まで|前|後|まで|から|ごと|毎)")
 LIST_NUMBER = re.compile(r"^\s*\d{1,3}\s*[.)．]\s+")  # "8. " opening a list item is not a fact
 # Capitalised words that are grammar, not facts: sentence openers and the like.
 COMMON = frozenset(
@@ -100,8 +107,10 @@ def unsupported(
     missing = []
     for fact in sorted(facts):
         if NUMBER.fullmatch(fact):
+            bounds = _bounds(fact, normalise(CITATION.sub(" ", sentence)))
             ok = any(
-                _has_number(fact, text) and len(content & wset) >= need for text, wset in windows
+                _has_number(fact, text) and len(content & wset) >= need and bounds <= _bounds(fact, text)
+                for text, wset in windows
             )
         else:
             ok = any(fact in s for s in flat)
@@ -113,6 +122,19 @@ def unsupported(
 def _windows(sources: list[str], words: Callable[[str], list[str]]) -> list[tuple[str, set[str]]]:
     """Each source sentence: normalised text and its words."""
     return [(normalise(src[a:b]), set(words(src[a:b]))) for src in sources for a, b in sentence_spans(src)]
+
+
+def _bounds(number: str, text: str) -> set[str]:
+    """The bounding words around each occurrence of `number` in (normalised) `text`."""
+    found = set()
+    for m in NUMBER.finditer(text):
+        if m.group(0) != number and _float(m.group(0)) != _float(number):
+            continue
+        if before := _BOUNDS_BEFORE.search(text[max(0, m.start() - 24) : m.start()]):
+            found.add(before.group(1))
+        if after := _BOUNDS_AFTER.search(text[m.end() : m.end() + 8]):
+            found |= {"前", "まで"} if after.group(1) == "前まで" else {after.group(1)}
+    return found
 
 
 def _has_number(fact: str, text: str) -> bool:

@@ -56,3 +56,25 @@ def test_passage_sentences_join_wrapped_lines_and_keep_list_items_whole():
         "2. Start SecureLink.",
         "日帰り出張は1日2,000円、宿泊を伴う出張は3,000円とする。",
     ]
+
+
+SOURCE_EN = ["The last 10 passwords cannot be reused. After 5 wrong password attempts within 15 minutes, "
+             "the account is locked for 30 minutes."]
+SOURCE_JA = ["出張する者は、出発の3営業日前までに出張申請を行い、所属長の承認を得る。"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sources", "missing"),
+    [
+        # what SmolLM2 wrote in the new-user run: the number kept, its bound swapped ("within" -> "after")
+        ("After 15 minutes, the account is locked for 30 minutes [1].", SOURCE_EN, ["15"]),
+        ("The account is locked for 30 minutes after 5 wrong password attempts [1].", SOURCE_EN, []),
+        ("Within 15 minutes, 5 wrong password attempts lock the account [1].", SOURCE_EN, []),
+        ("At least 10 passwords cannot be reused [1].", SOURCE_EN, ["10"]),
+        ("出張申請は出発の3営業日後に行います。", SOURCE_JA, ["3"]),
+        ("出張申請は出発の3営業日前までに行います。", SOURCE_JA, []),
+        ("出張申請は出発の3営業日前に行います。", SOURCE_JA, []),
+    ],
+)
+def test_a_number_keeps_the_bound_its_source_gives_it(sentence, sources, missing):
+    assert unsupported(sentence, sources, WORDS) == missing
