@@ -283,7 +283,9 @@ def test_prompt_is_fitted_to_the_window_by_trimming_sources_never_the_question(s
         fitted.ask(question + " Please answer precisely." * 120, principal=ADMIN).result()
 
 
-def test_concurrent_questions_get_whole_separate_answers(service):
+def test_concurrent_questions_get_whole_separate_answers(service, monkeypatch):
+    # What is tested is that answers do not mix, not how fast a loaded machine serves four: no "busy" here.
+    monkeypatch.setattr(service.model.inner.gate, "wait_s", 24 * 3600)
     questions = ["How many days before a password expires does the system remind you?", "Where do visitors park?"]
     expected = {q: service.ask(q, principal=ADMIN).result().text for q in questions}
     assert expected[questions[0]] != expected[questions[1]]
