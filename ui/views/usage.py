@@ -35,8 +35,9 @@ def build(service: Assistant, lang: str) -> None:
         folder = Path(tempfile.mkdtemp(prefix="usage-"))
         path = folder / f"usage-report-{datetime.now(UTC):%Y%m%d}.html"
         path.write_text(html, encoding="utf-8")
-        # The report is a whole HTML page with its own styles: shown in a frame, so they stay inside it.
-        frame = "<iframe id='da-usage-frame' style='width:100%;height:1400px;border:0' srcdoc=\"{}\"></iframe>"
+        # The report is a whole HTML page with its own styles: shown in a sandboxed frame, so they stay inside it.
+        style = "width:100%;height:1400px;border:0"
+        frame = f"<iframe id='da-usage-frame' sandbox='' style='{style}' srcdoc=\"{{}}\"></iframe>"
         return frame.format(html.replace("&", "&amp;").replace('"', "&quot;")), str(path)
 
     show.click(render, days, [page, download], api_name=False)
