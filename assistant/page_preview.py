@@ -36,22 +36,14 @@ def locate(page_text: str, sentence: str) -> tuple[int, int] | None:
     """(first, last+1) character indices of `sentence` in `page_text`, whitespace and width ignored."""
     hay, where = _squeezed(page_text)
     needle, _ = _squeezed(sentence)
-    candidates = [needle] + sorted((p for p in _pieces(sentence)), key=len, reverse=True)
-    for n in candidates:
+    lines = sorted((_squeezed(line)[0] for line in sentence.splitlines()), key=len, reverse=True)
+    for n in [needle, *lines]:
         if len(n) < 8:
             continue
         at = hay.find(n)
         if at >= 0:
             return where[at], where[at + len(n) - 1] + 1
     return None
-
-
-def _pieces(sentence: str) -> list[str]:
-    out = []
-    for line in sentence.splitlines():
-        squeezed, _ = _squeezed(line)
-        out.append(squeezed)
-    return out
 
 
 def render_page(path: Path, page: int, sentences: list[str], scale: float = 1.6) -> PagePreview:

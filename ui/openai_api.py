@@ -71,6 +71,10 @@ def extras(answer: Answer) -> dict[str, Any]:
     }
 
 
+def busy(e: ModelBusy) -> JSONResponse:
+    return JSONResponse({"error": {"message": str(e), "type": "busy"}}, status_code=503, headers={"Retry-After": "5"})
+
+
 def openai_router(service: Assistant, gate: Gatekeeper) -> APIRouter:
     router = APIRouter(prefix="/v1")
     model_id = service.settings.server.api_model_name
@@ -91,8 +95,7 @@ def openai_router(service: Assistant, gate: Gatekeeper) -> APIRouter:
             try:
                 answer = stream.result()
             except ModelBusy as e:
-                return JSONResponse({"error": {"message": str(e), "type": "busy"}}, status_code=503,
-                                    headers={"Retry-After": "5"})
+                return busy(e)
             usage = {"prompt_tokens": answer.prompt_tokens, "completion_tokens": answer.completion_tokens,
                      "total_tokens": answer.prompt_tokens + answer.completion_tokens}
             return {
@@ -105,8 +108,7 @@ def openai_router(service: Assistant, gate: Gatekeeper) -> APIRouter:
         try:
             first = next(pieces, None)  # the evidence: errors before it get a proper status code
         except ModelBusy as e:
-            return JSONResponse({"error": {"message": str(e), "type": "busy"}}, status_code=503,
-                                headers={"Retry-After": "5"})
+            return busy(e)
 
         def chunk(delta: dict[str, Any], finish: str | None = None, **more: Any) -> str:
             data = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model_id,

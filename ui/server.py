@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import gradio as gr
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from assistant.core.errors import AccessDenied, AssistantError
 from assistant.core.identity import Principal
@@ -19,7 +20,7 @@ from assistant.services import Assistant
 from ui.app import CSS, build_blocks
 from ui.auth import COOKIE, Gatekeeper, LoginLocked, LoginThrottle, Sessions
 from ui.labels import LANGUAGES, other, t
-from ui.library import Library, Upload, outcome_rows
+from ui.library import Library, Upload, comma_list, outcome_rows
 from ui.openai_api import openai_router
 from ui.streaming import StreamPump
 
@@ -133,10 +134,7 @@ def create_app(service: Assistant) -> FastAPI:
         _: Principal = admin_only,
     ) -> dict[str, Any]:
         uploads = [Upload(f.filename or "unnamed", await f.read()) for f in files]
-        split = lambda s: [p.strip() for p in s.split(",") if p.strip()]  # noqa: E731
-        from starlette.concurrency import run_in_threadpool
-
-        report, refused = await run_in_threadpool(library.ingest_uploads, uploads, split(groups), split(tags))
+        report, refused = await run_in_threadpool(library.ingest_uploads, uploads, comma_list(groups), comma_list(tags))
         return {"files": outcome_rows(report, refused), "generation": report.generation if report else None}
 
     @app.get("/api/admin/status")

@@ -59,8 +59,7 @@ def set_user(
 
 
 def _ask_password(name: str) -> str:
-    password = typer.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
-    return password
+    return typer.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
 
 
 @users_app.command("add")

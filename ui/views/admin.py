@@ -13,17 +13,13 @@ import gradio as gr
 from assistant.core.errors import AccessDenied, AssistantError
 from assistant.services import Assistant
 from ui.labels import t
-from ui.library import Library, Upload, outcome_rows
+from ui.library import Library, Upload, comma_list, outcome_rows
 
 
 def require_admin(service: Assistant, request: gr.Request) -> None:
     principal = service.principal(request.username) if request.username else None
     if principal is None or principal.role != "admin":
         raise AccessDenied(f"{request.username or 'anonymous'} is not an admin")
-
-
-def _split(text: str) -> list[str]:
-    return [p.strip() for p in (text or "").split(",") if p.strip()]
 
 
 def document_rows(library: Library) -> list[list[Any]]:
@@ -75,7 +71,7 @@ def build(service: Assistant, library: Library, lang: str) -> gr.Dataframe:
             progress((done, max(total, 1)), desc=f"{t(lang, 'admin.progress')} {name}".strip(), unit="files")
 
         try:
-            report, refused = library.ingest_uploads(uploads, _split(group_text), _split(tag_text), tick)
+            report, refused = library.ingest_uploads(uploads, comma_list(group_text), comma_list(tag_text), tick)
         except AssistantError as e:
             return gr.skip(), t(lang, "chat.error", error=str(e)), gr.skip()
         counts = report.counts if report else {}

@@ -67,8 +67,6 @@ def build(service: Assistant, pump: StreamPump, lang: str) -> None:
         text = ""  # what was shown so far: kept above any message about a failure after it
         try:
             principal = service.principal(request.username)
-            if not service.has_documents:
-                raise _Shown(t(lang, "chat.empty_kb"))
             history = state.turns[-service.settings.qa.history_turns :] if service.settings.qa.history_turns else []
             stream = service.ask(question, principal=principal, history=history)
             for kind, value in pump.events(stream):
@@ -79,6 +77,8 @@ def build(service: Assistant, pump: StreamPump, lang: str) -> None:
                     messages[-1] = {"role": "assistant", "content": text}
                 yield gr.skip(), messages, state, gr.skip(), gr.skip()
             answer = stream.answer
+            if answer.outcome == "no_documents" and not service.has_documents:  # asked only then: no extra I/O
+                raise _Shown(t(lang, "chat.empty_kb"))
             state.last = answer
             if answer.evidence:
                 state.turns.append(answer.turn())
