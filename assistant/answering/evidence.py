@@ -37,7 +37,7 @@ DENSE_TOP = 6
 MAX_SENTENCES = 3
 MAX_CHARS = 600
 DEPENDENT = re.compile(
-    r"^\s*(?:it|this|that|these|those|they|such|then|also|however|otherwise)\b"
+    r"^\s*(?:it|its|this|that|these|those|they|their|he|his|she|her|such|then|also|however|otherwise)\b"
     r"|^\s*(?:これ|それ|この|その|こちら|そちら|上記|同様|ただし|なお|また)",
     re.I,
 )
@@ -46,6 +46,9 @@ NOT_TOPIC = frozenset(
     "それ 其れ これ 此れ あれ 彼れ その 其の この 此の 同じ 同様 幾ら いくら 何 いつ 何時 "
     "どこ 何処 誰 どう 如何 どの どれ どちら 何故 なぜ same what about how when where who which".split()
 )
+# A noun phrase pointing back ("these devices", "this network type") anywhere in an English sentence: the sentence
+# names its subject only in the one before, so that one is shown with it (selection is not changed by it).
+ANAPHORIC_NP = re.compile(r"\b(?:this|these|those|such)\s+(?!is\b|was\b|are\b|were\b|has\b|will\b)[a-z]", re.I)
 LIST_ITEM = re.compile(r"^\s*(?:[0-9０-９]{1,2}[.)．、]|[-•・●■①-⑳])")
 
 
@@ -131,7 +134,11 @@ def find_evidence(
             continue
         chosen.append(ev)
     confident = best_share >= CONFIDENT_SHARE and best.matches_type
-    return EvidenceResult(chosen, confident, kind)
+    shown = []
+    for ev in chosen:
+        wider = _with_antecedent(ev, hits)
+        shown.append(ev if any(_overlaps(wider, e) for e in chosen if e is not ev) else wider)
+    return EvidenceResult(shown, confident, kind)
 
 
 def _candidates(passage: str, spans: list[tuple[int, int]], kind: str | None) -> list[tuple[int, tuple[int, int]]]:
@@ -160,6 +167,17 @@ def _stem(word: str) -> str:
                 stem = word[: -len(suffix)]
                 return stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
     return word
+
+
+def _with_antecedent(ev: Evidence, hits: list[Hit]) -> Evidence:
+    """`ev` starting at the sentence before it when its first sentence points back with a noun phrase."""
+    passage = hits[ev.number - 1].context or hits[ev.number - 1].text
+    spans = sentence_spans(passage)
+    first = next((i for i, (a, b) in enumerate(spans) if a <= ev.start < b), None)
+    if not first or not ANAPHORIC_NP.search(passage[spans[first][0] : spans[first][1]]):
+        return ev
+    start = spans[first - 1][0]
+    return Evidence(ev.number, passage[start : ev.end], start, ev.end, ev.score, ev.matches_type)
 
 
 def _overlaps(a: Evidence, b: Evidence) -> bool:

@@ -1,12 +1,18 @@
 """Sentence splitting for Japanese and English text (sources and answers): after . ! ? followed by white
-space, after 。．！？ (a full-width full stop ends a sentence too), and at line breaks. Pieces keep their trailing
-characters, so joining them restores the text."""
+space (not after an initial or a common abbreviation: "William E. Simon", "e.g. the VPN", "Fig. 3"), after 。．！？
+(a full-width full stop ends a sentence too), and at line breaks. Pieces keep their trailing characters, so joining
+them restores the text."""
 
 from __future__ import annotations
 
 import re
 
-SENTENCE_END = re.compile(r"(?<=[.!?])(?=\s)|(?<=[。．！？\n])")
+# Python's look-behinds have a fixed width: one per abbreviation length.
+NOT_AN_END = (
+    r"(?<!\b[A-Z]\.)(?<!\b(?:Mr|Ms|Dr|St|vs|cf|No|pp)\.)(?<!\b(?:Mrs|Fig|ref)\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
+    r"(?<!\bapprox\.)"
+)
+SENTENCE_END = re.compile(rf"(?<=[.!?]){NOT_AN_END}(?=\s)|(?<=[。．！？\n])")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -15,7 +21,9 @@ def split_sentences(text: str) -> list[str]:
 
 # In source passages a single line break is usually where a PDF line wrapped, not where a sentence ends: it ends a
 # sentence only before a blank line, a list item or a bullet.
-PASSAGE_END = re.compile(r"(?<=[.!?])(?=\s)|(?<=[。．！？])|\n(?=\s*\n|\s*(?:[0-9０-９]{1,2}[.)．]\s|[-•・*●■①-⑳]))")
+PASSAGE_END = re.compile(
+    rf"(?<=[.!?]){NOT_AN_END}(?=\s)|(?<=[。．！？])|\n(?=\s*\n|\s*(?:[0-9０-９]{{1,2}}[.)．]\s|[-•・*●■①-⑳]))"
+)
 
 
 LIST_NUMBER = re.compile(r"[0-9０-９]{1,3}[.)．]")

@@ -1,0 +1,26 @@
+"""Sentence boundaries: evidence is cut at them, so a wrong cut shows half a sentence (bench/evidence.py)."""
+
+from assistant.core.sentences import sentence_spans, split_sentences
+
+
+def _pieces(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def test_initials_and_abbreviations_do_not_end_a_sentence():
+    text = "The office is headed by Nicholas E. Golovin. Forms, e.g. the travel form, are in Fig. 3. Call Mr. Sato."
+    assert _pieces(text) == [
+        "The office is headed by Nicholas E. Golovin.",
+        "Forms, e.g. the travel form, are in Fig. 3.",
+        "Call Mr. Sato.",
+    ]
+    assert len(split_sentences(text)) == 3
+
+
+def test_ordinary_ends_still_split_in_both_languages():
+    assert _pieces("It works. Restart the PC! Is it on? Yes.") == ["It works.", "Restart the PC!", "Is it on?", "Yes."]
+    assert _pieces("日当は2,000円です。宿泊費は実費．以上") == ["日当は2,000円です。", "宿泊費は実費．", "以上"]
+
+
+def test_a_sentence_ending_in_a_capital_letter_word_still_ends():
+    assert _pieces("Connect to the VPN. Then open SAP. Done.") == ["Connect to the VPN.", "Then open SAP.", "Done."]
