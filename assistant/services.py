@@ -21,6 +21,7 @@ from assistant.kb import DocumentRecord, KnowledgeBase, LiveKnowledgeBase
 from assistant.retrieval import Hit, Searcher, build_searcher
 
 if TYPE_CHECKING:
+    from assistant.drafting.service import DraftingService
     from assistant.embeddings import BaseEmbedder
     from assistant.llm import ChatModel
 
@@ -40,6 +41,7 @@ class Assistant:
         self._model = model
         self._embedder = embedder
         self._qa: QAService | None = None
+        self._drafting: DraftingService | None = None
         self.users = UserDirectory(settings.paths.users_db, settings.access.users, settings.access.api_keys)
         self.kb: LiveKnowledgeBase[Searcher] = LiveKnowledgeBase(
             settings.paths.kb_dir, self._searcher_for, settings.ingest.keep_generations
@@ -71,6 +73,14 @@ class Assistant:
             if self.usage is not None:
                 self._qa.listeners.append(lambda answer: self.usage.record(usage_record(answer)))  # type: ignore[union-attr]
         return self._qa
+
+    @property
+    def drafting(self) -> DraftingService:
+        if self._drafting is None:
+            from assistant.drafting.service import DraftingService
+
+            self._drafting = DraftingService(self.settings, self.kb)
+        return self._drafting
 
     def _searcher_for(self, kb: KnowledgeBase) -> Searcher:
         r = self.settings.retrieval

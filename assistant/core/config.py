@@ -48,6 +48,10 @@ class PathsSettings(_Section):
         return self.data_dir / "usage.sqlite"
 
     @property
+    def drafts_db(self) -> Path:
+        return self.data_dir / "drafts.sqlite"
+
+    @property
     def users_db(self) -> Path:
         return self.data_dir / "users.sqlite"
 

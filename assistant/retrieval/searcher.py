@@ -136,6 +136,10 @@ class Searcher:
         return self.kb.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
     # --- scope ---------------------------------------------------------------------------------------
+    def readable(self, principal: Principal) -> frozenset[int] | None:
+        """Ids of the documents `principal` may read; None: every document."""
+        return self._allowed_docs(Scope(require_principal(principal).groups))
+
     def _allowed_docs(self, scope: Scope) -> frozenset[int] | None:
         """Documents a scope may see; computed once per scope (a searcher reads one immutable generation)."""
         if scope.unrestricted:
@@ -249,8 +253,11 @@ class Searcher:
         tags: Sequence[str] | None = None,
         mode: str = "hybrid",
         vector: np.ndarray | None = None,
+        neighbours: int | None = None,
     ) -> list[Hit]:
-        """Top-k hits for `query` among the documents `principal` may read (refused without one)."""
+        """Top-k hits for `query` among the documents `principal` may read (refused without one). Each hit's
+        context holds `neighbours` chunks either side (retrieval.neighbours unless given); a chunk inside a better
+        hit's context is not a hit of its own."""
         principal = require_principal(principal)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -274,7 +281,7 @@ class Searcher:
                 self.reranker.rerank(query, hits[: self.settings.rerank_candidates])
                 + hits[self.settings.rerank_candidates :]
             )
-        return self._expand(hits, k)
+        return self._expand(hits, k, self.settings.neighbours if neighbours is None else neighbours)
 
     def _load(self, ids: list[int], fused: dict[int, dict[str, float]]) -> list[Hit]:
         if not ids:
@@ -316,9 +323,8 @@ class Searcher:
             )
         return hits
 
-    def _expand(self, hits: list[Hit], k: int) -> list[Hit]:
+    def _expand(self, hits: list[Hit], k: int, width: int) -> list[Hit]:
         """Keep the best k hits that are not already inside a better hit's context; add neighbour chunks."""
-        width = self.settings.neighbours
         covered: set[int] = set()
         out: list[Hit] = []
         for hit in hits:
