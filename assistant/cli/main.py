@@ -59,6 +59,7 @@ def cli_principal(service, user: str | None):  # noqa: ANN001, ANN201
 
 def register() -> None:
     from assistant.cli import (
+        draft_commands,
         eval_commands,
         kb_commands,
         qa_commands,
@@ -75,6 +76,7 @@ def register() -> None:
     report_commands.register(app)
     users_commands.register(app)
     serve_commands.register(app)
+    draft_commands.register(app)
 
 
 def run() -> None:

@@ -11,12 +11,25 @@ from assistant.drafting.records import Block, Citation, Draft, Section
 
 LABELS = {
     "ja": {
-        "purpose": "目的", "audience": "対象", "style": "文体", "draft": "草稿", "sources": "出典",
-        "needs_input": "要入力", "closest": "近い記載", "generated": "（要約・自動生成）", "made": "作成日",
+        "purpose": "目的",
+        "audience": "対象",
+        "style": "文体",
+        "draft": "草稿",
+        "sources": "出典",
+        "needs_input": "要入力",
+        "closest": "近い記載",
+        "generated": "（要約・自動生成）",
+        "made": "作成日",
     },
     "en": {
-        "purpose": "Purpose", "audience": "Audience", "style": "Style", "draft": "Draft", "sources": "Sources",
-        "needs_input": "Needs input", "closest": "Closest material", "generated": "(summary, generated)",
+        "purpose": "Purpose",
+        "audience": "Audience",
+        "style": "Style",
+        "draft": "Draft",
+        "sources": "Sources",
+        "needs_input": "Needs input",
+        "closest": "Closest material",
+        "generated": "(summary, generated)",
         "made": "Created",
     },
 }

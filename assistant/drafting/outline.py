@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.core.language import contains_japanese
 from assistant.drafting.records import OutlineItem
 from assistant.retrieval import Hit
 
@@ -54,8 +55,9 @@ def outline_of_document(name: str, chunks: Sequence[dict]) -> list[OutlineItem]:
         item = items.setdefault(path[1], OutlineItem(title=clean_title(path[1]), origin=[f"{name} > {path[1]}"]))
         if len(path) > 2:
             sub = clean_title(path[2])
-            if sub not in item.purpose.split("、"):
-                item.purpose = f"{item.purpose}、{sub}" if item.purpose else sub
+            if sub not in re.split(r"、|; ", item.purpose):
+                joiner = "、" if contains_japanese(sub) else "; "
+                item.purpose = f"{item.purpose}{joiner}{sub}" if item.purpose else sub
     if not items and chunks:
         first = chunks[0]["heading_path"]
         return [OutlineItem(title=clean_title(first[0]) if first else name, origin=[name])]
@@ -81,8 +83,9 @@ def propose_outline(
     for hit in hits:
         if hit.doc_id == top or len(hit.heading_path) < 2:
             continue
-        item = outline_of_document(hit.name, [c for c in chunks_of.get(hit.doc_id, []) if
-                                              c["heading_path"][:2] == hit.heading_path[:2]])
+        item = outline_of_document(
+            hit.name, [c for c in chunks_of.get(hit.doc_id, []) if c["heading_path"][:2] == hit.heading_path[:2]]
+        )
         for o in item:
             if o.title.casefold() in seen:
                 merged = seen[o.title.casefold()]

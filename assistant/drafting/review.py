@@ -23,17 +23,46 @@ QUANTITY = re.compile(
     re.I,
 )
 UNIT_CLASS = {
-    "円": "money", "米ドル": "usd", "ドル": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "yen": "money",
-    "ユーロ": "eur", "%": "percent", "％": "percent", "パーセント": "percent",
-    "営業日": "bday", "business day": "bday", "business days": "bday", "日": "day", "day": "day", "days": "day",
-    "時間": "hour", "hour": "hour", "hours": "hour", "分": "minute", "minute": "minute", "minutes": "minute",
-    "週間": "week", "week": "week", "weeks": "week", "か月": "month", "ヶ月": "month", "カ月": "month",
-    "month": "month", "months": "month", "年": "year", "year": "year", "years": "year",
+    "円": "money",
+    "米ドル": "usd",
+    "ドル": "usd",
+    "usd": "usd",
+    "dollar": "usd",
+    "dollars": "usd",
+    "yen": "money",
+    "ユーロ": "eur",
+    "%": "percent",
+    "％": "percent",
+    "パーセント": "percent",
+    "営業日": "bday",
+    "business day": "bday",
+    "business days": "bday",
+    "日": "day",
+    "day": "day",
+    "days": "day",
+    "時間": "hour",
+    "hour": "hour",
+    "hours": "hour",
+    "分": "minute",
+    "minute": "minute",
+    "minutes": "minute",
+    "週間": "week",
+    "week": "week",
+    "weeks": "week",
+    "か月": "month",
+    "ヶ月": "month",
+    "カ月": "month",
+    "month": "month",
+    "months": "month",
+    "年": "year",
+    "year": "year",
+    "years": "year",
 }
 CLAUSE = re.compile(r"[、，,;；。．]|\s(?:and|but|while)\s")
 MIN_SHARED = 2  # words the two clauses must share
 MIN_JACCARD = 0.5
 JA_TERM = re.compile(r"[一-龥ァ-ヺー]{4,}|[ァ-ヺー]{3,}")
+LEADING_WORD = re.compile(r"^(?:The|A|An|This|Our|Your|Call|See|Use)\s+")  # capitalised only at a sentence start
 EN_TERM = re.compile(r"\b(?:[A-Z][A-Za-z0-9]*\s){1,3}[A-Z][A-Za-z0-9]*\b")
 
 
@@ -97,7 +126,7 @@ def find_conflicts(facts: Sequence[Fact], tokens: Callable[[str], list[str]]) ->
             shared = words_a & words_b
             if len(shared) < MIN_SHARED or len(shared) / len(words_a | words_b) < MIN_JACCARD:
                 continue
-            if _also_agrees(fact_a, fact_b, unit_a, val_b, claims) :
+            if _also_agrees(fact_a, fact_b, unit_a, val_b, claims):
                 continue
             key = (fact_a.text, fact_b.text)
             found.setdefault(key, Conflict(" ".join(sorted(shared)), fact_a, fact_b, (raw_a, raw_b)))
@@ -116,7 +145,8 @@ def find_terms(uses: Iterable[tuple[str, str]]) -> list[TermNote]:
     places: dict[str, set[str]] = {}
     standalone: dict[str, set[str]] = {}
     for place, text in uses:
-        for term in JA_TERM.findall(text) + [m.group(0) for m in EN_TERM.finditer(text)]:
+        english = [LEADING_WORD.sub("", m.group(0)) for m in EN_TERM.finditer(text)]
+        for term in JA_TERM.findall(text) + [t for t in english if " " in t]:
             places.setdefault(term, set()).add(place)
             standalone.setdefault(term, set()).add(place)
     notes = []
@@ -124,9 +154,12 @@ def find_terms(uses: Iterable[tuple[str, str]]) -> list[TermNote]:
     for i, short in enumerate(terms):
         for long in terms[i + 1 :]:
             variant = long.rstrip("ー") == short.rstrip("ー") and long != short
-            nested = long.endswith(short) and len(long) - len(short) >= 2 and (
-                short.isascii() == long.isascii()
-            ) and (not short.isascii() or long[-len(short) - 1] == " ")
+            nested = (
+                long.endswith(short)
+                and len(long) - len(short) >= 2
+                and (short.isascii() == long.isascii())
+                and (not short.isascii() or long[-len(short) - 1] == " ")
+            )
             if not (variant or nested) or places[short] == places[long] and not variant:
                 continue
             notes.append(TermNote((long, short), (sorted(places[long]), sorted(standalone[short]))))
@@ -145,7 +178,13 @@ def find_unsourced(
             continue
         for line in section.edited.splitlines():
             line = re.sub(r"^\s*(?:#{1,6}|[-*+]|\d+[.)])\s*", "", line)
-            for sentence in split_sentences(line):
+            pieces: list[str] = []
+            for piece in split_sentences(line):  # a marker after 「。」 belongs to the sentence before it
+                if pieces and not MARKER.sub("", piece).strip():
+                    pieces[-1] += piece
+                else:
+                    pieces.append(piece)
+            for sentence in pieces:
                 body = MARKER.sub("", sentence).strip()
                 if len(body) < 4:
                     continue

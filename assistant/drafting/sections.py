@@ -70,8 +70,9 @@ def build_section(
         good = [(r, h) for sc, r, h in scored if sc >= MIN_SHARE and sc >= RELATIVE_SHARE * best]
         # A topic's own section first: 「交通費」 is the chunk headed 第8条 交通費, not one that mentions it.
         topic = set(tokens(query.removeprefix(item.title))) - NOT_TOPIC
-        good.sort(key=lambda rh: (-len(topic & set(tokens(rh[1].heading_path[-1] if rh[1].heading_path else ""))),
-                                  rh[0]))
+        good.sort(
+            key=lambda rh: (-len(topic & set(tokens(rh[1].heading_path[-1] if rh[1].heading_path else ""))), rh[0])
+        )
         good = good[: PER_TOPIC if query == item.title else 1]
         if not good and query != item.title:
             uncovered.append(query.removeprefix(item.title).strip())
@@ -165,7 +166,8 @@ def _needs_input(
     ja = language == "ja"
     if repeated:
         section.missing = (
-            "このセクションの出典は、ほかのセクションですでに使われています。" if ja
+            "このセクションの出典は、ほかのセクションですでに使われています。"
+            if ja
             else "Everything the manuals say about this is already in other sections."
         )
     elif absent:

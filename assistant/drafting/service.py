@@ -13,12 +13,21 @@ from collections.abc import Callable, Sequence
 from assistant.answering.relevance import term_idf
 from assistant.core.config import Settings
 from assistant.core.errors import AccessDenied, AssistantError
+from assistant.core.facts import normalise
 from assistant.core.identity import Principal, require_principal
 from assistant.core.language import language_of
 from assistant.drafting import export
 from assistant.drafting.outline import outline_of_document, parse_outline, propose_outline
 from assistant.drafting.records import Brief, Draft, OutlineItem, Section
-from assistant.drafting.review import Conflict, Fact, Review, find_conflicts, find_terms, find_unsourced
+from assistant.drafting.review import (
+    QUANTITY,
+    Conflict,
+    Fact,
+    Review,
+    find_conflicts,
+    find_terms,
+    find_unsourced,
+)
 from assistant.drafting.sections import build_section, citation_of, topics
 from assistant.drafting.store import DraftStore
 from assistant.kb import DocumentRecord, LiveKnowledgeBase
@@ -30,6 +39,7 @@ DRAFTING_ROLES = ("writer", "admin")
 OUTLINE_HITS = 12
 OUTLINE_SHARE = 0.4  # a section of another document joins the outline when it holds this share of the brief
 SECTION_HITS = 8
+REVIEW_HITS = 5  # passages compared with each figure of a draft
 
 
 class DraftingService:
@@ -173,12 +183,33 @@ class DraftingService:
             for b in section.blocks
             for s in b.statements
         ]
-        uses = [(f"{i}. {s.title}", export.section_markdown(s, i, draft.brief.language))
-                for i, s in enumerate(draft.sections, 1)]
+        uses = [
+            (f"{i}. {s.title}", export.section_markdown(s, i, draft.brief.language))
+            for i, s in enumerate(draft.sections, 1)
+        ]
         with self.kb.acquire() as searcher:
             lookup = _page_text(searcher, principal)
             unsourced = find_unsourced(draft, lookup, self.tokens)
-        return Review(find_terms(uses), find_conflicts(facts, self.tokens), unsourced)
+            # Each figure of the draft is also compared with what other manuals say about it: the draft quotes one
+            # source, and an older manual giving another figure is exactly what the writer must hear about.
+            others: dict[tuple[str, str], Fact] = {}
+            for fact in facts:
+                if not QUANTITY.search(normalise(fact.text)):
+                    continue
+                for hit in searcher.search(
+                    fact.text, REVIEW_HITS, principal=principal, doc_ids=draft.brief.sources or None, neighbours=0
+                ):
+                    if hit.doc_id != fact.citation.doc_id:
+                        heading = hit.heading_path[-1] if hit.heading_path else ""
+                        for sentence in _sentences(hit.text):
+                            others.setdefault((hit.chunk_id, sentence), Fact(sentence, citation_of(hit), heading))
+        own = {id(f) for f in facts}
+        conflicts = [
+            c
+            for c in find_conflicts(facts + list(others.values()), self.tokens)
+            if id(c.first) in own or id(c.second) in own
+        ]
+        return Review(find_terms(uses), conflicts, unsourced)
 
     def conflicts(self, principal: Principal, refs: Sequence[str] = ()) -> list[Conflict]:
         """Conflicting figures across existing manuals (`assistant review`): all the user may read, or `refs`."""
