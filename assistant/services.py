@@ -79,7 +79,7 @@ class Assistant:
         if self._drafting is None:
             from assistant.drafting.service import DraftingService
 
-            self._drafting = DraftingService(self.settings, self.kb)
+            self._drafting = DraftingService(self.settings, self.kb, model=lambda: self.model)
         return self._drafting
 
     def _searcher_for(self, kb: KnowledgeBase) -> Searcher:

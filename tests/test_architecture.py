@@ -45,11 +45,15 @@ ALLOWED = {
     "assistant.retrieval": ("assistant.core", "assistant.kb", "assistant.embeddings"),
     "assistant.answering": ("assistant.core", "assistant.kb", "assistant.retrieval", "assistant.llm"),
     "assistant.analytics": ("assistant.core", "assistant.kb", "assistant.services"),
+    "assistant.drafting": (
+        "assistant.core", "assistant.kb", "assistant.retrieval", "assistant.llm", "assistant.answering"
+    ),
     "ingest": ("assistant.core", "assistant.kb", "assistant.embeddings"),
     "assistant.page_preview": ("assistant.core",),
     # the web app: thin over the services (and ingest, for the admin's uploads), never the CLI
     "ui": ("assistant.core", "assistant.kb", "assistant.services", "assistant.answering.records",
-           "assistant.page_preview", "assistant.analytics.report", "assistant.analytics.report_html", "ingest"),
+           "assistant.page_preview", "assistant.analytics.report", "assistant.analytics.report_html", "ingest",
+           "assistant.drafting.records", "assistant.drafting.review"),
 }
 
 
@@ -63,14 +67,14 @@ def test_each_package_imports_only_what_lies_beneath_it(package):
     assert not wrong, "\n".join(wrong)
 
 
-def test_only_services_cli_and_ui_reach_the_answering_package():
+def test_only_services_drafting_cli_and_ui_reach_the_answering_package():
     wrong = [
         f"{name} imports {target}"
         for package in ("assistant", "ingest", "ui")
         for name, imported in modules(package)
         for target in imported
         if within(target, "assistant.answering")
-        and not within(name, "assistant.answering", "assistant.services", "assistant.cli", "ui")
+        and not within(name, "assistant.answering", "assistant.drafting", "assistant.services", "assistant.cli", "ui")
     ]
     assert not wrong, "\n".join(wrong)
 

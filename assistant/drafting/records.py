@@ -75,6 +75,7 @@ class Section(BaseModel):
     missing: str = ""  # needs_input: what the manuals do not say
     closest: list[Citation] = Field(default_factory=list)  # needs_input: where the nearest material is
     edited: str | None = None  # the writer's own Markdown body, which replaces the blocks
+    withheld: list[str] = Field(default_factory=list)  # why model sentences were not shown
     seconds: float = 0.0
 
     @property

@@ -69,10 +69,14 @@ def build_section(
         best = max((sc for sc, _, _ in scored), default=0.0)
         good = [(r, h) for sc, r, h in scored if sc >= MIN_SHARE and sc >= RELATIVE_SHARE * best]
         # A topic's own section first: 「交通費」 is the chunk headed 第8条 交通費, not one that mentions it.
-        topic = set(tokens(query.removeprefix(item.title))) - NOT_TOPIC
-        good.sort(
-            key=lambda rh: (-len(topic & set(tokens(rh[1].heading_path[-1] if rh[1].heading_path else ""))), rh[0])
-        )
+        topic = set(tokens(query.removeprefix(item.title) or item.title)) - NOT_TOPIC
+
+        def named(hit: Hit, topic: set[str] = topic) -> int:
+            return len(topic & set(tokens(hit.heading_path[-1] if hit.heading_path else "")))
+
+        good.sort(key=lambda rh: (-named(rh[1]), rh[0]))
+        if good and named(good[0][1]):  # the source section named for the topic, not sections that mention it
+            good = [rh for rh in good if named(rh[1]) == named(good[0][1])]
         good = good[: PER_TOPIC if query == item.title else 1]
         if not good and query != item.title:
             uncovered.append(query.removeprefix(item.title).strip())

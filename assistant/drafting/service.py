@@ -18,7 +18,8 @@ from assistant.core.identity import Principal, require_principal
 from assistant.core.language import language_of
 from assistant.drafting import export
 from assistant.drafting.outline import outline_of_document, parse_outline, propose_outline
-from assistant.drafting.records import Brief, Draft, OutlineItem, Section
+from assistant.drafting.prose import lead_statements
+from assistant.drafting.records import Block, Brief, Draft, OutlineItem, Section
 from assistant.drafting.review import (
     QUANTITY,
     Conflict,
@@ -32,6 +33,7 @@ from assistant.drafting.sections import build_section, citation_of, topics
 from assistant.drafting.store import DraftStore
 from assistant.kb import DocumentRecord, LiveKnowledgeBase
 from assistant.kb.keywords import get_tokenizer
+from assistant.llm import ChatModel, GenerationParams
 from assistant.retrieval import Hit, Searcher
 
 log = logging.getLogger(__name__)
@@ -43,10 +45,17 @@ REVIEW_HITS = 5  # passages compared with each figure of a draft
 
 
 class DraftingService:
-    def __init__(self, settings: Settings, kb: LiveKnowledgeBase[Searcher], store: DraftStore | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        kb: LiveKnowledgeBase[Searcher],
+        store: DraftStore | None = None,
+        model: Callable[[], ChatModel] | None = None,
+    ):
         self.settings = settings
         self.kb = kb
         self.store = store or DraftStore(settings.paths.drafts_db)
+        self.model = model  # loaded on first use, and only for a language it writes
         self.tokens = get_tokenizer(settings.retrieval.sudachi_mode).tokens
 
     # --- access --------------------------------------------------------------------------------------------
@@ -144,9 +153,29 @@ class DraftingService:
             for s in b.statements
         }
         section = build_section(item, searches, self.tokens, idf, draft.brief.language, already)
+        if section.status == "drafted" and self.writes(draft.brief.language):
+            self._add_lead(draft, section)
         section.seconds = round(time.perf_counter() - t0, 3)
         self.store.save_section(draft_id, position, section, principal.name, "built")
         return section
+
+    def writes(self, lang: str) -> bool:
+        return self.model is not None and lang in self.settings.generation.languages
+
+    def _add_lead(self, draft: Draft, section: Section) -> None:
+        gen = self.settings.generation
+        params = GenerationParams(gen.max_tokens, gen.temperature, tuple(gen.stop), gen.repeat_penalty)
+        lead, section.withheld = lead_statements(
+            self.model(),  # type: ignore[misc]
+            params,
+            draft.brief,
+            section,
+            self.tokens,
+            self.settings.paths.prompts_dir,
+            self.settings.qa.attribution_min_overlap,
+        )
+        if lead:
+            section.blocks.insert(0, Block(kind="text", statements=lead))
 
     def build_all(
         self,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,10 +22,11 @@ from assistant.core.errors import AccessDenied, AssistantError
 from assistant.core.facts import unsupported
 from assistant.core.identity import Principal
 from assistant.kb.keywords import get_tokenizer
-from assistant.llm import ChatMessage, ChatModel, GenerationParams, load_chat_model
+from assistant.llm import ChatModel, load_chat_model
 from assistant.llm.prompts import render
 from assistant.services import Assistant
 from ingest.pipeline import Ingestor
+from tests.scripted_models import Recording, Scripted
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "manuals"
@@ -59,39 +59,6 @@ def settings(tmp_path_factory, embedder):
     (hr / "salary-bands.md").write_text(HR_ONLY, encoding="utf-8")
     assert ingestor.run([hr], groups=["hr"]).counts["ingested"] == 1
     return s
-
-
-class Recording(ChatModel):
-    """Passes everything to another model and keeps what it was sent."""
-
-    def __init__(self, inner: ChatModel, window: int | None = None):
-        self.inner, self.name = inner, inner.name
-        self.context_window = window or inner.context_window
-        self.sent: list[tuple[list[ChatMessage], GenerationParams]] = []
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
-
-    def stream(self, messages, params, on_queue=None):
-        self.sent.append((messages, params))
-        return self.inner.stream(messages, params, on_queue)
-
-
-class Scripted(ChatModel):
-    """Writes a given text, a few characters per "token", and stops at max_tokens like a real model."""
-
-    name = "scripted"
-    context_window = 2048
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def count_tokens(self, text: str) -> int:
-        return max(1, len(text) // 4)
-
-    def stream(self, messages, params, on_queue=None) -> Iterator[str]:
-        pieces = [self.text[i : i + 4] for i in range(0, len(self.text), 4)]
-        yield from pieces[: params.max_tokens]
 
 
 @pytest.fixture(scope="module")

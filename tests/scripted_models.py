@@ -1,0 +1,41 @@
+"""Models for tests, beside the real one: one that records what the real model was sent, one that writes a given
+text (what small models write: loops, wrong numbers, the wrong language) so a guard can be shown to stop it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from assistant.llm import ChatMessage, ChatModel, GenerationParams
+
+
+class Recording(ChatModel):
+    """Passes everything to another model and keeps what it was sent."""
+
+    def __init__(self, inner: ChatModel, window: int | None = None):
+        self.inner, self.name = inner, inner.name
+        self.context_window = window or inner.context_window
+        self.sent: list[tuple[list[ChatMessage], GenerationParams]] = []
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def stream(self, messages, params, on_queue=None):
+        self.sent.append((messages, params))
+        return self.inner.stream(messages, params, on_queue)
+
+
+class Scripted(ChatModel):
+    """Writes a given text, a few characters per "token", and stops at max_tokens like a real model."""
+
+    name = "scripted"
+    context_window = 2048
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 4)
+
+    def stream(self, messages, params, on_queue=None) -> Iterator[str]:
+        pieces = [self.text[i : i + 4] for i in range(0, len(self.text), 4)]
+        yield from pieces[: params.max_tokens]
