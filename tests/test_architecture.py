@@ -53,7 +53,8 @@ ALLOWED = {
     # the web app: thin over the services (and ingest, for the admin's uploads), never the CLI
     "ui": ("assistant.core", "assistant.kb", "assistant.services", "assistant.answering.records",
            "assistant.page_preview", "assistant.analytics.report", "assistant.analytics.report_html", "ingest",
-           "assistant.drafting.records", "assistant.drafting.review"),
+           "assistant.drafting.records", "assistant.drafting.review", "assistant.drafting.export",
+           "assistant.drafting.outline"),
 }
 
 

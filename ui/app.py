@@ -1,5 +1,6 @@
 """The Gradio app of one label language: a header with the user and the language switch, then the chat for
-everyone and, for admins only, the documents and usage views (hidden for others, and refused server-side)."""
+everyone, the drafting view for writers and admins, and, for admins only, the documents and usage views (hidden
+for others, and refused server-side)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from assistant.services import Assistant
 from ui.labels import other, t
 from ui.library import Library
 from ui.streaming import StreamPump
-from ui.views import admin, chat, usage
+from ui.views import admin, chat, drafting, usage
 
 CSS = """
 .da-source { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 4px 8px; margin: 4px 0; }
@@ -32,6 +33,8 @@ def build_blocks(service: Assistant, pump: StreamPump, library: Library, lang: s
         with gr.Tabs():
             with gr.Tab(t(lang, "tab.chat"), id="chat", elem_id="da-tab-chat"):
                 chat.build(service, pump, lang)
+            with gr.Tab(t(lang, "tab.drafting"), id="drafting", visible=False, elem_id="da-tab-drafting") as draft_tab:
+                draft_sources, draft_list = drafting.build(service, lang)
             with gr.Tab(t(lang, "tab.admin"), id="admin", visible=False, elem_id="da-tab-admin") as admin_tab:
                 documents = admin.build(service, library, lang)
             with gr.Tab(t(lang, "tab.usage"), id="usage", visible=False, elem_id="da-tab-usage") as usage_tab:
@@ -40,13 +43,19 @@ def build_blocks(service: Assistant, pump: StreamPump, library: Library, lang: s
         def on_load(request: gr.Request):  # noqa: ANN202
             principal = service.principal(request.username)
             is_admin = principal.role == "admin"
+            writes = principal.role in ("writer", "admin")
             role = t(lang, f"role.{principal.role}")
             return (
                 t(lang, "signed_in_as", user=principal.name, role=role),
+                gr.Tab(visible=writes),
+                gr.CheckboxGroup(choices=drafting.source_choices(service, principal)) if writes else gr.skip(),
+                gr.Dropdown(choices=drafting.draft_choices(service, principal)) if writes else gr.skip(),
                 gr.Tab(visible=is_admin),
                 gr.Tab(visible=is_admin),
                 admin.document_rows(library) if is_admin else gr.skip(),
             )
 
-        blocks.load(on_load, None, [who, admin_tab, usage_tab, documents], api_name=False)
+        blocks.load(
+            on_load, None, [who, draft_tab, draft_sources, draft_list, admin_tab, usage_tab, documents], api_name=False
+        )
     return blocks

@@ -155,17 +155,34 @@ def test_every_admin_handler_of_the_page_refuses_a_non_admin_even_when_called_di
     require_admin(service, SimpleNamespace(username="admin"))
 
 
-def test_no_admin_or_usage_handler_forgets_the_role_check():
+def test_no_admin_usage_or_drafting_handler_forgets_the_role_check():
     import ast
     from pathlib import Path
 
     views = Path(__file__).resolve().parents[2] / "ui" / "views"
     unchecked = []
-    for name in ("admin.py", "usage.py"):
+    for name, check in (("admin.py", "require_admin"), ("usage.py", "require_admin"), ("drafting.py", "writer")):
         for node in ast.walk(ast.parse((views / name).read_text(encoding="utf-8"))):
-            if isinstance(node, ast.FunctionDef) and node.name != "require_admin":
+            if isinstance(node, ast.FunctionDef) and node.name != check:
                 takes_request = any(a.arg == "request" for a in node.args.args)
                 calls = {c.func.id for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)}
-                if takes_request and "require_admin" not in calls:
+                if takes_request and check not in calls:
                     unchecked.append(f"{name}:{node.name}")
     assert not unchecked, unchecked
+
+
+def test_drafting_handlers_refuse_staff_even_when_called_directly():
+    from types import SimpleNamespace
+
+    from assistant.core.identity import Principal
+    from assistant.drafting.service import DraftingService
+    from ui.views.drafting import writer
+
+    roles = {"staff": "staff", "writer": "writer", "admin": "admin"}
+    service = SimpleNamespace(
+        principal=lambda name: Principal.of(name, ["all"], roles[name]),
+        drafting=SimpleNamespace(require_writer=DraftingService.require_writer),
+    )
+    with pytest.raises(AccessDenied, match="writers and admins"):
+        writer(service, SimpleNamespace(username="staff"))
+    assert writer(service, SimpleNamespace(username="writer")).role == "writer"

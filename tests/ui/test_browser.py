@@ -99,7 +99,7 @@ def test_staff_asks_in_japanese_sees_the_evidence_its_page_and_gives_feedback(br
 def test_staff_cannot_open_the_admin_views(browser, web):
     page = open_as(browser, web, "staff", "en")
     tabs = page.get_by_role("tab").all_inner_texts()
-    assert not any(name in tabs for name in ("Documents", "Usage")), tabs
+    assert not any(name in tabs for name in ("Documents", "Usage", "Drafting")), tabs
     page.screenshot(path=SHOTS / "chat-en-staff.png", full_page=True)
     page.close()
 
@@ -161,4 +161,47 @@ def test_the_usage_page_shows_the_report_with_its_charts(browser, web, lang, tab
     page.screenshot(path=SHOTS / f"usage-{lang}.png", full_page=True)
     page.get_by_role("tab", name="文書管理" if lang == "ja" else "Documents").click()
     page.screenshot(path=SHOTS / f"admin-{lang}.png", full_page=True)
+    page.close()
+
+
+def test_writer_drafts_a_manual_edits_a_section_and_downloads_the_docx(browser, web, tmp_path):
+    import docx
+
+    page = open_as(browser, web, "writer", "ja")
+    tabs = page.get_by_role("tab").all_inner_texts()
+    assert "マニュアル作成" in tabs and "文書管理" not in tabs, tabs
+    page.get_by_role("tab", name="マニュアル作成").click()
+    page.fill("#da-draft-title textarea", "新入社員向け 出張と経費精算の手引き")
+    page.fill("#da-draft-purpose textarea", "出張の申請から経費精算までの手順と規程")
+    page.click("#da-draft-propose")
+    page.wait_for_function("() => document.querySelector('#da-draft-outline textarea').value.includes('国内出張')")
+    outline = page.input_value("#da-draft-outline textarea")
+    page.fill("#da-draft-outline textarea", outline + "\n海外赴任者の住宅手当")  # the writer adds a section
+    page.click("#da-draft-build")
+    wait_text(page, "#da-draft-message", "完了")
+    view = page.locator("#da-draft-view").inner_text()
+    assert "日帰り出張は1日2,000円" in view and "expense-travel-policy.pdf p.2" in view
+    assert "要入力" in view  # the added section: the manuals say nothing about it
+    page.screenshot(path=SHOTS / "drafting-ja.png", full_page=True)
+
+    # the writer edits the last section by hand; the review checks it against the page it cites
+    sections = outline.count("\n") + 2
+    page.fill("#da-draft-no input", str(sections))
+    page.click("#da-draft-load")
+    page.wait_for_function("() => document.querySelector('#da-draft-editor textarea').value.includes('要入力')")
+    page.fill("#da-draft-editor textarea", "海外赴任者の住宅手当は月10万円です。[expense-travel-policy.pdf p.3]")
+    page.click("#da-draft-save")
+    wait_text(page, "#da-draft-view", "月10万円")
+    page.click("#da-draft-review")
+    wait_text(page, "#da-draft-review-out", "出典で確認できない記述")
+    assert "月10万円" in page.locator("#da-draft-review-out").inner_text()
+
+    with page.expect_download() as download:
+        page.click("#da-draft-docx")
+    saved = tmp_path / "draft.docx"
+    download.value.save_as(saved)
+    document = docx.Document(str(saved))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings[0] == "1. 総則" and headings[-2].endswith("海外赴任者の住宅手当"), headings
+    assert any("日帰り出張は1日2,000円" in p.text for p in document.paragraphs)
     page.close()
