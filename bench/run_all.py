@@ -41,6 +41,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "generate": ("our llama.cpp backend vs raw llama-cpp-python, and end-to-end ask", ["--runs", "2"], ["--runs", "5"]),
     "quantization": ("re-quantised Q4_0 vs the shipped Q4_1: speed and answer quality", ["--runs", "1"], []),
     "abstention": ("the 'not found' rule on answerable vs held-out questions", ["--max-questions", "100"], []),
+    "drafting": ("a draft of the sample briefs vs the model writing each section unchecked", [], []),
     "serve": ("the HTTP API under 1/5/20 concurrent staff vs in-process ask", ["--users", "1", "5", "--per-user", "3"],
               []),
 }
