@@ -38,7 +38,7 @@ set -e
 # System packages: Chromium for the browser tests, Japanese fonts so page previews (and screenshots) show Japanese.
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi "ipa" || missing+=(fonts-ipafont fonts-ipaexfont)
+fc-list 2>/dev/null | grep -i "ipa" >/dev/null || missing+=(fonts-ipafont fonts-ipaexfont)  # not -q: with pipefail, an early exit fails fc-list
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing ${missing[*]} (Debian packages)"
