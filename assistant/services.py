@@ -122,6 +122,18 @@ class Assistant:
         with self.kb.acquire_kb() as kb:
             return kb.find_documents(ref)
 
+    def document_ids(self, refs: Sequence[str]) -> list[int]:
+        """The ids of the documents each reference names (id, path or file name); an unknown one is an error."""
+        from assistant.core.errors import AssistantError
+
+        ids: list[int] = []
+        for ref in refs:
+            found = self.find_documents(ref)
+            if not found:
+                raise AssistantError(f"no document matches '{ref}' (see `assistant docs list`)")
+            ids += [d.id for d in found if d.id is not None]
+        return ids
+
     @property
     def has_documents(self) -> bool:
         with self.kb.acquire_kb() as kb:

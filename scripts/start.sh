@@ -7,15 +7,24 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/assistant ingest samples/manuals --prune
 .venv/bin/assistant status --check
-cat <<'TEXT'
+# The address the server will use: --host/--port if given, else [server] in config.toml (127.0.0.1:7860).
+host=127.0.0.1 port=7860
+args=("$@")
+for i in "${!args[@]}"; do
+  case "${args[$i]}" in
+    --port) port="${args[$((i + 1))]:-$port}" ;;
+    --port=*) port="${args[$i]#--port=}" ;;
+  esac
+done
+cat <<TEXT
 
 Demo logins (from config.toml; change or remove them before real use):
   staff  / staff-demo    asks questions (documents of group "all")
   hr     / hr-demo-1     staff who also reads group "hr"
-  writer / writer-demo   writer
+  writer / writer-demo   also drafts new manuals from the existing ones (tab マニュアル作成 / Drafting)
   admin  / admin-demo    also uploads and manages documents, sees usage and cost
 Demo API key (acts as staff): sk-da-demo-staff
-  e.g. curl -s http://127.0.0.1:7860/v1/chat/completions -H "Authorization: Bearer sk-da-demo-staff" \
+  e.g. curl -s http://${host}:${port}/v1/chat/completions -H "Authorization: Bearer sk-da-demo-staff" \\
          -H "Content-Type: application/json" -d '{"messages":[{"role":"user","content":"日帰り出張の日当はいくらですか？"}]}'
 TEXT
 exec .venv/bin/assistant serve "$@"

@@ -58,3 +58,21 @@ def samples_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "manuals"
     shutil.copytree(SAMPLES, dest)
     return dest
+
+
+def build_sample_kb(settings: Settings, tmp: Path, embedder: BaseEmbedder, planted: dict[str, str],
+                    hr_only: dict[str, str]) -> tuple[Path, Path]:
+    """The sample manuals plus `planted` files (every group), and `hr_only` files readable by the hr group only,
+    ingested into settings' knowledge base; returns the two folders."""
+    corpus = tmp / "manuals"
+    shutil.copytree(SAMPLES, corpus)
+    for name, text in planted.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    ingestor = Ingestor(settings, lambda: embedder)
+    assert ingestor.run([corpus]).counts["failed"] == 0
+    hr = tmp / "hr"
+    hr.mkdir()
+    for name, text in hr_only.items():
+        (hr / name).write_text(text, encoding="utf-8")
+    assert ingestor.run([hr], groups=["hr"]).counts["ingested"] == len(hr_only)
+    return corpus, hr

@@ -85,16 +85,6 @@ def draft(
         if resume is not None:
             current = drafting.get(resume, principal)
         else:
-
-            def ids(refs: list[str]) -> list[int]:
-                found = []
-                for ref in refs:
-                    docs = service.find_documents(ref)
-                    if not docs:
-                        raise AssistantError(f"no document {ref!r} in the knowledge base (see `assistant docs list`)")
-                    found += [d.id for d in docs]
-                return found
-
             if outline is not None and not outline.is_file():
                 raise AssistantError(f"outline file not found: {outline}")
             brief = Brief(
@@ -103,9 +93,9 @@ def draft(
                 audience=audience,
                 language=lang,
                 style=style,  # type: ignore[arg-type]
-                sources=ids(sources or []),
+                sources=service.document_ids(sources or []),
                 outline_text=outline.read_text(encoding="utf-8") if outline else "",
-                revise=ids([revise])[0] if revise else None,
+                revise=service.document_ids([revise])[0] if revise else None,
             )
             current = drafting.start(brief, principal)
             if not current.outline:
@@ -145,11 +135,14 @@ def drafts_list(ctx: typer.Context, user: Annotated[str | None, typer.Option("--
         rows = service.drafting.list(cli_principal(service, user))
         if not rows:
             console.print("no drafts yet: `assistant draft --title … --out manual.docx`")
+            return
+        from rich.table import Table
+
+        table = Table("id", "title", "sections done", "owner", "updated")
         for r in rows:
-            console.print(
-                f"{r['id']:>4}  {escape(r['title'])}  {r['done']}/{r['sections']} sections  "
-                f"{r['owner']}  {r['updated'][:16]}"
-            )
+            done = f"{r['done']}/{r['sections']}"
+            table.add_row(str(r["id"]), escape(r["title"]), done, r["owner"], r["updated"][:16])
+        console.print(table)
 
 
 @drafts_app.command("export")

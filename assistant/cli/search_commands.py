@@ -37,14 +37,7 @@ def search(
         if not service.has_documents:
             raise AssistantError("the knowledge base is empty: run `assistant ingest PATH` first")
         principal = cli_principal(service, user)
-        doc_ids = None
-        if doc:
-            doc_ids = []
-            for ref in doc:
-                found = service.find_documents(ref)
-                if not found:
-                    raise AssistantError(f"no document matches '{ref}'")
-                doc_ids += [d.id for d in found]
+        doc_ids = service.document_ids(doc) if doc else None
         hits = service.search(query, k, principal=principal, doc_ids=doc_ids, tags=tag, mode=mode)
     finally:
         service.close()

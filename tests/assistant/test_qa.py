@@ -9,7 +9,6 @@ produced on purpose by a scripted model beside the real one, to prove that none 
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -25,11 +24,10 @@ from assistant.kb.keywords import get_tokenizer
 from assistant.llm import ChatModel, load_chat_model
 from assistant.llm.prompts import render
 from assistant.services import Assistant
-from ingest.pipeline import Ingestor
+from tests.conftest import build_sample_kb
 from tests.scripted_models import Recording, Scripted
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "samples" / "manuals"
 ADMIN = Principal.everything()
 PLANTED = (
     "# Visitor Parking\n\n"
@@ -49,15 +47,7 @@ def settings(tmp_path_factory, embedder):
     s.paths.data_dir = tmp / "data"
     s.access.users = {"admin": ["*"], "staff": ["all"], "hr": ["all", "hr"]}
     s.usage.enabled = False
-    corpus = tmp / "manuals"
-    shutil.copytree(SAMPLES, corpus)
-    (corpus / "visitor-parking.md").write_text(PLANTED, encoding="utf-8")
-    ingestor = Ingestor(s, lambda: embedder)
-    assert ingestor.run([corpus]).counts["failed"] == 0
-    hr = tmp / "hr"
-    hr.mkdir()
-    (hr / "salary-bands.md").write_text(HR_ONLY, encoding="utf-8")
-    assert ingestor.run([hr], groups=["hr"]).counts["ingested"] == 1
+    build_sample_kb(s, tmp, embedder, {"visitor-parking.md": PLANTED}, {"salary-bands.md": HR_ONLY})
     return s
 
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import unicodedata
 
 import docx
 import pytest
-from pypdf import PdfReader
 
 from assistant.core.config import load_settings
 from assistant.core.errors import AccessDenied
@@ -19,9 +16,11 @@ from assistant.drafting.records import Brief
 from assistant.drafting.review import find_terms
 from assistant.drafting.service import DraftingService
 from assistant.services import Assistant
+from bench.drafting import flat as _flat
+from bench.drafting import page_texts as _page_texts
 from ingest.pipeline import Ingestor
 from tests.cli_runner import run_cli
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, build_sample_kb
 
 # An older FAQ that still gives last year's day-trip allowance: the review must find it against the policy.
 OLD_FAQ = (
@@ -43,15 +42,7 @@ def kb(tmp_path_factory, embedder):
     s = load_settings(ROOT / "config.toml", environ={})
     s.paths.data_dir = tmp / "data"
     s.usage.enabled = False
-    corpus = tmp / "manuals"
-    shutil.copytree(SAMPLES, corpus)
-    (corpus / "travel-faq-old.md").write_text(OLD_FAQ, encoding="utf-8")
-    ingestor = Ingestor(s, lambda: embedder)
-    assert ingestor.run([corpus]).counts["failed"] == 0
-    hr = tmp / "hr"
-    hr.mkdir()
-    (hr / "salary-table.md").write_text(HR_ONLY, encoding="utf-8")
-    assert ingestor.run([hr], groups=["hr"]).counts["ingested"] == 1
+    corpus, hr = build_sample_kb(s, tmp, embedder, {"travel-faq-old.md": OLD_FAQ}, {"salary-table.md": HR_ONLY})
     return s, corpus, hr
 
 
@@ -63,20 +54,6 @@ def service(kb, embedder, tmp_path):
     assistant._drafting.store.__init__(tmp_path / "drafts.sqlite")  # each test its own drafts
     yield assistant
     assistant.close()
-
-
-def _flat(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKC", text) if not c.isspace())
-
-
-def _page_texts(path) -> dict[int | None, str]:
-    if path.suffix == ".pdf":
-        return {i: _flat(p.extract_text()) for i, p in enumerate(PdfReader(path).pages, 1)}
-    if path.suffix == ".docx":
-        d = docx.Document(str(path))
-        cells = [c.text for t in d.tables for r in t.rows for c in r.cells]
-        return {None: _flat("\n".join([p.text for p in d.paragraphs] + cells))}
-    return {None: _flat(path.read_text(encoding="utf-8"))}
 
 
 def _statements(draft):
