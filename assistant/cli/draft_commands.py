@@ -66,7 +66,7 @@ def draft(
     out: Annotated[Path, typer.Option("--out", "-o", help="Write the draft here (.docx or .md).")],
     purpose: Annotated[str, typer.Option(help="What the manual is for.")] = "",
     audience: Annotated[str, typer.Option(help="Who reads it.")] = "",
-    lang: Annotated[str, typer.Option("--lang", help="ja or en.")] = "ja",
+    lang: Annotated[str | None, typer.Option("--lang", help="ja or en (default: the title's language).")] = None,
     outline: Annotated[Path | None, typer.Option(help="Your outline: a text file, one section per line.")] = None,
     revise: Annotated[str | None, typer.Option(help="Revise this document: its sections become the outline.")] = None,
     sources: Annotated[list[str] | None, typer.Option("--sources", help="Draft only from these documents.")] = None,
@@ -77,6 +77,7 @@ def draft(
     """Draft a manual from the existing ones: outline, then each section from the manuals' own sentences with file
     and page, then a review. Ctrl-C keeps the finished sections (go on with --resume ID)."""
     from assistant.core.errors import AssistantError
+    from assistant.core.language import language_of
     from assistant.drafting.records import Brief
 
     with _service(ctx) as service:
@@ -91,7 +92,7 @@ def draft(
                 title=title,
                 purpose=purpose,
                 audience=audience,
-                language=lang,
+                language=lang or language_of(title),
                 style=style,  # type: ignore[arg-type]
                 sources=service.document_ids(sources or []),
                 outline_text=outline.read_text(encoding="utf-8") if outline else "",

@@ -244,3 +244,29 @@ def test_cli_draft_writes_the_manual_and_review_lists_the_conflict(kb, tmp_path)
     assert "travel-faq-old.md" in r.stdout and "expense-travel-policy.pdf p.2" in r.stdout
     r = run_cli(config, "draft", "--title", "x", "--out", str(tmp_path / "x.pdf"), "-u", "staff")
     assert r.returncode == 2 and "writers and admins" in r.stderr
+
+
+def test_steps_become_numbered_steps_and_rows_a_table():
+    from assistant.drafting.export import section_markdown
+    from assistant.drafting.records import Citation, Section
+    from assistant.drafting.sections import _blocks
+
+    cite = Citation(file="guide.pdf", doc_id=1, page=3, page_end=3, section="Start-up")
+    text = (
+        "Start the press as follows.\n1. Turn the main switch on.\n2. Wait 30 seconds.\n3. Press the pump button.\n\n"
+        "Time | Activity | Place\n9:00 | Welcome | Reception\n10:00 | Safety tour | Gate 2"
+    )
+    blocks = _blocks(text, cite, "Start-up")
+    assert [b.kind for b in blocks] == ["text", "steps", "table"]
+    assert [s.text for s in blocks[1].statements] == [
+        "Turn the main switch on.",
+        "Wait 30 seconds.",
+        "Press the pump button.",
+    ]
+    assert blocks[2].rows == [
+        ["Time", "Activity", "Place"],
+        ["9:00", "Welcome", "Reception"],
+        ["10:00", "Safety tour", "Gate 2"],
+    ]
+    md = section_markdown(Section(title="Operation", status="drafted", blocks=blocks), 2, "en")
+    assert "1. Turn the main switch on. [guide.pdf p.3]" in md and "| Time | Activity | Place |" in md
