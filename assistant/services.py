@@ -16,6 +16,7 @@ from assistant.analytics.usage import UsageLog, UsageRecord, UsedSource
 from assistant.answering.records import Answer, AnswerStream, Turn
 from assistant.answering.service import QAService
 from assistant.core.config import Settings
+from assistant.core.faults import arm
 from assistant.core.identity import Principal, UserDirectory, require_principal
 from assistant.kb import DocumentRecord, KnowledgeBase, LiveKnowledgeBase
 from assistant.retrieval import Hit, Searcher, build_searcher
@@ -38,6 +39,7 @@ class Assistant:
         usage: UsageLog | None = None,
     ):
         self.settings = settings
+        arm(settings.faults.crash_at)  # tests only: a named crash point (core/faults.py)
         self._model = model
         self._embedder = embedder
         self._qa: QAService | None = None

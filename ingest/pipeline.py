@@ -19,6 +19,7 @@ import numpy as np
 
 from assistant.core.config import Settings
 from assistant.core.errors import EmbedderMismatch
+from assistant.core.faults import arm, crash_point
 from assistant.embeddings import BaseEmbedder
 from assistant.kb import ChunkRecord, DocumentRecord, GenerationWriter, KnowledgeBase, ingestion_lock
 from assistant.kb.keywords import get_tokenizer
@@ -142,6 +143,7 @@ class Ingestor:
         self.settings = settings
         self.kb_dir = settings.paths.kb_dir
         self._embedder_factory = embedder_factory
+        arm(settings.faults.crash_at)
         self._embedder: BaseEmbedder | None = None
         self.progress = progress or IngestProgress()
 
@@ -346,6 +348,7 @@ class Ingestor:
     def _store(
         self, writer, path, digest, old, parsed: ParsedDocument, labels, chunker: Chunker, report
     ) -> FileOutcome:  # noqa: ANN001
+        crash_point("ingest.after_parse")
         source = str(path)
         key = doc_key_for(source)
         chunks = chunker.chunk(parsed, key)
@@ -357,6 +360,7 @@ class Ingestor:
                 warnings=parsed.warnings,
             )
         vectors = self._vectors_for(writer, chunks, report)
+        crash_point("ingest.after_embed")
         groups, tags = labels
         doc_groups = groups if groups is not None else (old.groups if old else self.settings.ingest.default_groups)
         doc_tags = tags if tags is not None else (old.tags if old else [])

@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.core.config import UsageSettings
 from assistant.core.errors import AssistantError
+from assistant.core.faults import crash_point
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,7 @@ class UsageLog:
                         f"INSERT OR REPLACE INTO answers ({','.join(COLUMNS)}) VALUES ({marks})",
                         [item[c] for c in COLUMNS],
                     )
+                    crash_point("usage.mid_write")
             except Exception:  # the usage log must never take answering down with it
                 log.exception("usage log: could not write answer %s", item.get("id"))
                 conn = None

@@ -290,6 +290,20 @@ class ServerSettings(_Section):
     api_model_name: str = Field("document-assistant", description="Model id the OpenAI-compatible API shows.")
 
 
+class FaultSettings(_Section):
+    crash_at: str = Field("", description="Tests only: the named crash point (core/faults.py) where the process "
+                          "kills itself. Empty in real use.")
+
+    @field_validator("crash_at")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        from assistant.core.faults import POINTS
+
+        if value and value not in POINTS:
+            raise ValueError(f"unknown crash point {value!r}; the points are: {', '.join(POINTS)}")
+        return value
+
+
 class Settings(BaseSettings):
     """Every setting. Built by `load_settings` (file, then ASSISTANT_* variables); `Settings()` alone is the
     defaults and reads nothing from the environment."""
@@ -309,6 +323,7 @@ class Settings(BaseSettings):
     cost: CostSettings = CostSettings()
     access: AccessSettings = AccessSettings()
     server: ServerSettings = ServerSettings()
+    faults: FaultSettings = FaultSettings()
     _source: str = PrivateAttr("built-in defaults")
 
     @classmethod

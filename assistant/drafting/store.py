@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.core.errors import AssistantError
+from assistant.core.faults import crash_point
 from assistant.drafting.records import Brief, Draft, OutlineItem, Section
 from assistant.kb.schema import now_iso
 
@@ -105,6 +106,7 @@ class DraftStore:
             )
             if cur.rowcount != 1:
                 raise DraftNotFound(f"draft {draft_id} has no section {position + 1}")
+            crash_point("drafts.mid_write")
             conn.execute("UPDATE drafts SET updated = ? WHERE id = ?", (now, draft_id))
             _history(conn, draft_id, user, action, f"{position + 1}. {section.title}")
 

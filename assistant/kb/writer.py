@@ -20,6 +20,7 @@ import faiss
 import numpy as np
 
 from assistant.core.errors import EmbedderMismatch
+from assistant.core.faults import crash_point
 from assistant.core.files import fsync_dir, fsync_file
 from assistant.kb import vector_index
 from assistant.kb.generations import (
@@ -228,6 +229,7 @@ class GenerationWriter(Queries):
         self._count_terms([ch.keywords for ch in chunks], +1)
         if ids:
             self.index.add_with_ids(np.vstack(vecs).astype(np.float32), np.asarray(ids, dtype=np.int64))
+        crash_point("kb.mid_write")
         return doc_id
 
     def record_run(self, summary: dict[str, Any], files: list[dict[str, Any]]) -> None:
@@ -283,8 +285,10 @@ class GenerationWriter(Queries):
         fsync_file(self.gen_dir / DB_NAME)
         fsync_dir(self.gen_dir)
         mark_complete(self.gen_dir)
+        crash_point("kb.before_switch")
         write_pointer(self.kb_dir, self.generation)  # the switch
         self.committed = True
+        crash_point("kb.after_switch")
         # Old generations go once no reader holds them; those still read are pruned by a later commit or by
         # the reader itself when it lets go (see LiveKnowledgeBase).
         prune(self.kb_dir, keep_generations)

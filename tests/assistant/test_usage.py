@@ -92,3 +92,26 @@ def test_a_log_written_by_an_earlier_version_gains_the_new_columns_and_keeps_its
     assert log.get("old1")["kind"] == "answer" and log.get("old1")["outcome"] == "quoted"
     assert log.get(a.id)["first_evidence_s"] == 0.02
     log.close()
+
+
+@pytest.mark.slow
+def test_a_crash_while_a_row_is_written_loses_only_that_row(tmp_path):
+    import signal
+    import sqlite3
+
+    from tests.cli_runner import run_cli
+    from tests.conftest import SAMPLES
+
+    config = tmp_path / "c.toml"
+    config.write_text(f'[paths]\ndata_dir = "{tmp_path / "data"}"\n')
+    assert run_cli(config, "ingest", str(SAMPLES / "remote-work-faq.md")).returncode == 0
+    question = "在宅勤務は週何日までできますか？"  # Japanese: answered from the evidence, the model is not asked
+    crashed = run_cli(config, "ask", question, env={"ASSISTANT_FAULTS__CRASH_AT": "usage.mid_write"})
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    db = tmp_path / "data" / "usage.sqlite"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0  # only the row being written is lost
+    assert run_cli(config, "ask", question).returncode == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 1

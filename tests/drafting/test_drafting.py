@@ -229,11 +229,57 @@ def test_terms_written_two_ways_are_listed():
     }
 
 
-def test_cli_draft_writes_the_manual_and_review_lists_the_conflict(kb, tmp_path):
-    settings = kb[0]
+def _config(kb, tmp_path):
     config = tmp_path / "config.toml"
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    config.write_text(re.sub(r"(?m)^data_dir = .*$", f'data_dir = "{settings.paths.data_dir}"', text), encoding="utf-8")
+    config.write_text(re.sub(r"(?m)^data_dir = .*$", f'data_dir = "{kb[0].paths.data_dir}"', text), encoding="utf-8")
+    return config
+
+
+def test_a_crash_while_a_section_is_written_loses_only_that_section(kb, tmp_path):
+    import signal
+    import sqlite3
+
+    from assistant.drafting.store import DraftStore
+
+    config = _config(kb, tmp_path)
+    args = (
+        "draft",
+        "--title",
+        BRIEF.title,
+        "--purpose",
+        BRIEF.purpose,
+        "--out",
+        str(tmp_path / "g.md"),
+        "-u",
+        "writer",
+    )
+    r = run_cli(config, *args, env={"ASSISTANT_FAULTS__CRASH_AT": "drafts.mid_write"})
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    store = DraftStore(kb[0].paths.drafts_db)
+    with sqlite3.connect(kb[0].paths.drafts_db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    newest = store.list("writer")[0]
+    draft = store.get(newest["id"])
+    assert draft.outline and draft.finished == 0  # the section being written is lost, nothing else
+    r = run_cli(
+        config,
+        "draft",
+        "--resume",
+        str(draft.id),
+        "--title",
+        BRIEF.title,
+        "--out",
+        str(tmp_path / "g.md"),
+        "-u",
+        "writer",
+    )
+    assert r.returncode == 0, r.stderr
+    assert store.get(draft.id).finished == len(draft.outline)
+
+
+def test_cli_draft_writes_the_manual_and_review_lists_the_conflict(kb, tmp_path):
+    config = _config(kb, tmp_path)
     out = tmp_path / "guide.md"
     r = run_cli(config, "draft", "--title", BRIEF.title, "--purpose", BRIEF.purpose, "--out", str(out), "-u", "writer")
     assert r.returncode == 0, r.stderr
