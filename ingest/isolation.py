@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from assistant.core import faults
 from assistant.core.errors import DocumentError
 from ingest.document import ParsedDocument
 from ingest.loaders import LoadOptions, load_file
@@ -30,9 +31,11 @@ class ParseResult:
     seconds: float
 
 
-def _child(path: str, opts: dict, memory_mb: int, conn: Connection) -> None:
+def _child(path: str, opts: dict, memory_mb: int, conn: Connection, fault: str | None = None) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    faults.arm(fault)
+    faults.hang_point("parse.hang")
     try:
         doc = load_file(Path(path), LoadOptions(**opts))
         payload = {"ok": doc.to_json()}
@@ -69,6 +72,7 @@ def parse_files(
     workers: int,
     timeout_s: float,
     memory_mb: int,
+    fault: str | None = None,
 ) -> Iterator[ParseResult]:
     """Yield one ParseResult per path, in completion order, with at most `workers` parsers running."""
     ctx = _context()
@@ -80,7 +84,7 @@ def parse_files(
             while todo and len(running) < workers:
                 path = todo.pop(0)
                 recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(str(path), opts_json, memory_mb, send), daemon=True)
+                proc = ctx.Process(target=_child, args=(str(path), opts_json, memory_mb, send, fault), daemon=True)
                 proc.start()
                 send.close()
                 running[recv] = (path, proc, time.monotonic())

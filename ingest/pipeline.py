@@ -330,7 +330,12 @@ class Ingestor:
             self.settings.chunking.min_chunk_chars,
         )
         results = parse_files(
-            info, opts, workers=cfg.workers, timeout_s=cfg.file_timeout_s, memory_mb=cfg.file_memory_mb
+            info,
+            opts,
+            workers=cfg.workers,
+            timeout_s=cfg.file_timeout_s,
+            memory_mb=cfg.file_memory_mb,
+            fault=self.settings.faults.crash_at or None,
         )
         for res in results:
             digest, old = info[res.path]

@@ -1,11 +1,13 @@
 """Named crash points, for the tests that prove a crash loses nothing: a process whose settings name a point
 (`[faults] crash_at`, or ASSISTANT_FAULTS__CRASH_AT for one run) kills itself with SIGKILL the moment it gets there,
-exactly as `kill -9` or a power cut would, at a moment chosen by name instead of by timing."""
+exactly as `kill -9` or a power cut would, at a moment chosen by name instead of by timing. A hang point blocks
+instead, for the time limits."""
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 
 POINTS = {
     "ingest.after_parse": "a file is parsed, nothing of it written yet",
@@ -15,6 +17,7 @@ POINTS = {
     "kb.after_switch": "CURRENT names the new generation, old generations not yet cleaned up",
     "usage.mid_write": "a usage row is being written, not yet committed",
     "drafts.mid_write": "a draft section is being written, not yet committed",
+    "parse.hang": "a parser process stops responding and never ends (the time limit must stop it)",
 }
 _armed: str | None = None
 
@@ -30,3 +33,9 @@ def arm(point: str | None) -> None:
 def crash_point(point: str) -> None:
     if _armed == point:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def hang_point(point: str) -> None:
+    """Block forever at `point` when armed: a stuck parser, without depending on how fast the machine is."""
+    if _armed == point:
+        threading.Event().wait()

@@ -1,6 +1,6 @@
 """The llama.cpp backend on the real shipped 4-bit model (SmolLM2-135M-Instruct, Q4_1 GGUF)."""
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -40,17 +40,11 @@ def test_token_counting_uses_the_model_tokenizer(model):
 
 def test_concurrent_requests_do_not_interleave(model):
     params = GenerationParams(max_tokens=12, temperature=0)
-    results: dict[int, str] = {}
-
-    def ask(i: int) -> None:
-        results[i] = model.generate([ChatMessage("user", "Say the word apple.")], params)
-
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(set(results.values())) == 1  # same prompt, greedy: identical, uninterleaved answers
+    with ThreadPoolExecutor(3) as pool:  # .result() re-raises what a thread raised: no failure is swallowed
+        futures = [pool.submit(model.generate, [ChatMessage("user", "Say the word apple.")], params) for _ in range(3)]
+        results = [f.result() for f in futures]
+    assert len(results) == 3 and results[0].strip()
+    assert results[1] == results[0] and results[2] == results[0]  # same prompt, greedy: identical, uninterleaved
 
 
 def test_missing_model_file_is_a_clear_error(tmp_path):

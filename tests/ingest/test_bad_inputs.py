@@ -1,7 +1,6 @@
 """Every kind of bad input ends as a clear per-file outcome; one bad file never stops the batch."""
 
 import json
-import time
 
 import pdf_factory as pf
 import pytest
@@ -68,12 +67,15 @@ def test_huge_files_and_slow_parsers_are_bounded(make_ingestor, settings, tmp_pa
     settings.ingest.max_file_mb = 0.001
     assert "too large" in make_ingestor().run([big]).outcomes[0].reason
     settings.ingest.max_file_mb = 200
-    many = pf.text_pdf(tmp_path / "many.pdf", ["A page of the handbook.\n" * 40] * 400)
-    settings.ingest.file_timeout_s = 0.5
-    t = time.monotonic()
-    out = make_ingestor().run([many]).outcomes[0]
-    assert out.status == "failed" and out.reason.startswith("timed out after")
-    assert time.monotonic() - t < 10
+    # A parser that never ends (a named hang point, not a file that is merely slow on this machine) is stopped by
+    # the time limit, and every file of the batch still gets its outcome.
+    stuck = [pf.text_pdf(tmp_path / f"stuck-{i}.pdf", ["A page of the handbook."]) for i in range(3)]
+    settings.ingest.file_timeout_s = 1
+    settings.faults.crash_at = "parse.hang"
+    outcomes = make_ingestor().run(stuck).outcomes
+    assert [o.status for o in outcomes] == ["failed"] * 3
+    assert all(o.reason.startswith("timed out after 1 s") for o in outcomes), outcomes
+    settings.faults.crash_at = ""
     settings.ingest.file_timeout_s = 300
     settings.ingest.max_page_chars = 1000
     long_page = pf.text_pdf(
