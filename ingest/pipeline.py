@@ -8,7 +8,9 @@ embedding model; vectors are looked up by the hash of the text they embed, so no
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -18,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from assistant.core.config import Settings
-from assistant.core.errors import EmbedderMismatch
+from assistant.core.errors import EmbedderMismatch, KnowledgeBaseError
 from assistant.core.faults import arm, crash_point
 from assistant.embeddings import BaseEmbedder
 from assistant.kb import ChunkRecord, DocumentRecord, GenerationWriter, KnowledgeBase, ingestion_lock
@@ -104,6 +106,13 @@ def sha256_file(path: Path) -> str:
 
 def doc_key_for(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+
+
+def disk_full(error: BaseException) -> bool:
+    """ENOSPC from the OS, or SQLite's "database or disk is full"."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "disk is full" in str(error) or "No space left on device" in str(error)  # SQLite; FAISS (RuntimeError)
 
 
 def collect_files(paths: Iterable[Path], extensions: list[str]) -> tuple[list[Path], list[FileOutcome]]:
@@ -196,7 +205,16 @@ class Ingestor:
         if dry_run:
             return self._plan(files, outcomes, paths, (groups, tags), prune, t0)
         with ingestion_lock(self.kb_dir):
-            report = self._run_locked(files, outcomes, paths, (groups, tags), prune, passwords or [])
+            try:
+                report = self._run_locked(files, outcomes, paths, (groups, tags), prune, passwords or [])
+            except (OSError, sqlite3.Error, RuntimeError) as e:
+                if not disk_full(e):
+                    raise
+                raise KnowledgeBaseError(
+                    f"the disk holding {self.kb_dir} is full ({e}): nothing was changed, the knowledge base is as "
+                    "before. Free some space (a new generation needs about the size of the current one plus the "
+                    "new documents) and run the ingestion again."
+                ) from e
         report.seconds = time.monotonic() - t0
         return report
 

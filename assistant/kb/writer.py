@@ -69,16 +69,18 @@ class GenerationWriter(Queries):
         self.gen_dir.mkdir()
         self.conn = sqlite3.connect(self.gen_dir / DB_NAME)
         self.conn.row_factory = sqlite3.Row
-        if self.base_generation and not fresh:
-            src = sqlite3.connect(f"file:{gens / self.base_generation / DB_NAME}?mode=ro", uri=True)
-            src.backup(self.conn)
-            src.close()
-            try:
+        try:
+            if self.base_generation and not fresh:
+                src = sqlite3.connect(f"file:{gens / self.base_generation / DB_NAME}?mode=ro", uri=True)
+                try:
+                    src.backup(self.conn)  # fails when the disk is full: nothing of the new generation stays
+                finally:
+                    src.close()
                 check_identity(self.embedder_identity, identity)
-            except EmbedderMismatch:
-                self.conn.close()
-                shutil.rmtree(self.gen_dir, ignore_errors=True)
-                raise
+        except (EmbedderMismatch, sqlite3.Error, OSError):
+            self.conn.close()
+            shutil.rmtree(self.gen_dir, ignore_errors=True)
+            raise
         self.conn.executescript(SCHEMA)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA synchronous = FULL")
