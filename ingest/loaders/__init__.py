@@ -37,8 +37,31 @@ def _loader_for(suffix: str) -> Loader:
     raise DocumentError(f"unsupported file type '{suffix or '(none)'}'")
 
 
+# What a file's first bytes say it is, for a clear reason when its extension says otherwise.
+MAGIC = {
+    b"%PDF": "a PDF",
+    b"PK\x03\x04": "a ZIP package (DOCX, XLSX or PPTX)",
+    b"\xd0\xcf\x11\xe0": "a legacy Office file (.doc/.xls: save it as .docx)",
+}
+EXPECTED = {".pdf": "a PDF", ".docx": "a ZIP package (DOCX, XLSX or PPTX)"}
+
+
+def _wrong_kind(path: Path) -> str | None:
+    with open(path, "rb") as f:
+        head = f.read(1024)
+    found = next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
+    expected = EXPECTED.get(path.suffix.lower())
+    if found is None or expected is None or found == expected:
+        return None
+    if expected == "a PDF" and b"%PDF" in head:  # a PDF may start after some junk bytes
+        return None
+    return f"the file is {found}, not what its extension '{path.suffix}' says: wrong extension?"
+
+
 def load_file(path: Path, opts: LoadOptions) -> ParsedDocument:
     loader = _loader_for(path.suffix.lower())
+    if reason := _wrong_kind(path):
+        raise DocumentError(reason)
     try:
         return loader(path, opts)
     except DocumentError:
