@@ -38,6 +38,22 @@ def test_a_wrong_password_is_refused_and_a_right_one_opens_the_app(web):
     assert client.get("/app/en/", headers={"Accept": "text/html"}).status_code == 200
 
 
+def test_a_forged_or_logged_out_session_opens_nothing(web):
+    forged = httpx.Client(base_url=web.url, follow_redirects=False, timeout=60, cookies={"da_session": "f" * 43})
+    assert forged.get("/app/en/", headers={"Accept": "text/html"}).status_code == 303  # back to the login page
+    assert forged.get("/api/admin/documents").status_code == 401
+    client = login(web, "admin")
+    token = client.cookies["da_session"]
+    assert client.get("/api/admin/status").status_code == 200
+    client.get("/logout")
+    replay = httpx.Client(base_url=web.url, follow_redirects=False, timeout=60, cookies={"da_session": token})
+    assert replay.get("/api/admin/status").status_code == 401  # the token died with the logout
+    # a session cookie is no API key, and an API key is no session
+    assert httpx.post(web.url + "/v1/chat/completions", headers={"Authorization": f"Bearer {token}"},
+                      json={"messages": [{"role": "user", "content": "x"}]}).status_code == 401
+    assert httpx.get(web.url + "/api/admin/status", cookies={"da_session": STAFF_KEY}).status_code == 401
+
+
 def test_staff_cannot_call_the_admin_api_and_an_admin_can(web):
     staff = login(web, "staff")
     for method, path in [("GET", "/api/admin/documents"), ("GET", "/api/admin/status"),
