@@ -95,3 +95,50 @@ def test_an_invalid_environment_value_is_a_clear_error_naming_the_variable(tmp_p
 def test_settings_alone_do_not_read_the_environment(monkeypatch):
     monkeypatch.setenv("ASSISTANT_EMBEDDING__THREADS", "2")
     assert Settings().embedding.threads == 1  # only load_settings reads the environment
+
+
+def _invalid_values():
+    """For every setting with a bound or a fixed set of choices: (section, key, a value outside them)."""
+    import typing
+
+    from annotated_types import Ge, Gt, Le, Lt
+
+    from assistant.core.config import Settings
+
+    cases = []
+    for section, field in Settings.model_fields.items():
+        for key, info in field.annotation.model_fields.items():
+            bounds = {type(m): m for m in info.metadata}
+            if Ge in bounds:
+                cases.append((section, key, bounds[Ge].ge - 1))
+            elif Gt in bounds:
+                cases.append((section, key, bounds[Gt].gt - 1))
+            elif Le in bounds:
+                cases.append((section, key, bounds[Le].le + 1))
+            elif Lt in bounds:
+                cases.append((section, key, bounds[Lt].lt + 1))
+            elif typing.get_origin(info.annotation) is typing.Literal:
+                cases.append((section, key, "no-such-choice"))
+    return cases
+
+
+INVALID = _invalid_values()
+
+
+def test_the_bounded_settings_are_found():
+    assert len(INVALID) >= 30 and ("ingest", "workers", 0) in INVALID
+
+
+@pytest.mark.parametrize(("section", "key", "value"), INVALID, ids=[f"{s}.{k}" for s, k, _ in INVALID])
+def test_every_invalid_value_names_its_key_in_the_file_and_in_the_environment(tmp_path, section, key, value):
+    cfg = tmp_path / "c.toml"
+    literal = f'"{value}"' if isinstance(value, str) else repr(value)
+    cfg.write_text(f"[{section}]\n{key} = {literal}\n")
+    with pytest.raises(ConfigError) as e:
+        load_settings(cfg, environ={})
+    message = str(e.value)
+    assert f"{section}.{key}" in message and "line 2" in message and message.count("\n") == 1, message
+    variable = f"ASSISTANT_{section.upper()}__{key.upper()}"
+    with pytest.raises(ConfigError) as e:
+        load_settings(None, environ={variable: str(value)})
+    assert variable in str(e.value) and f"{section}.{key}" in str(e.value), str(e.value)
