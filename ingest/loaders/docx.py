@@ -44,6 +44,8 @@ def load_docx(path: Path, opts: LoadOptions) -> ParsedDocument:
     try:
         document = docx.Document(str(path))
     except Exception as e:  # noqa: BLE001 - python-docx raises many kinds for a damaged package
+        if "allocate" in str(e).lower():  # a part that inflates past the parser's memory cap (a zip bomb)
+            raise DocumentError(f"too large: a part of the DOCX inflates past the memory limit ({e})") from e
         raise DocumentError(f"damaged DOCX: {e}") from e
 
     builder = BlockBuilder()

@@ -232,8 +232,7 @@ def test_terms_written_two_ways_are_listed():
 def _config(kb, tmp_path):
     config = tmp_path / "config.toml"
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^data_dir = .*$", f'data_dir = "{kb[0].paths.data_dir}"', text)
-    config.write_text(text.replace('prompts_dir = "prompts"', f'prompts_dir = "{ROOT / "prompts"}"'), encoding="utf-8")
+    config.write_text(re.sub(r"(?m)^data_dir = .*$", f'data_dir = "{kb[0].paths.data_dir}"', text), encoding="utf-8")
     return config
 
 

@@ -60,6 +60,7 @@ def test_hostile_files_end_with_a_clear_outcome_and_the_batch_goes_on(make_inges
     for name in ("bomb.pdf", "bomb.docx", "nested.pdf", "ten-thousand-pages.pdf", "huge-image.pdf"):
         o = out[name]
         assert o.status == "failed" and o.reason, (name, o)
+    assert "too large" in out["bomb.docx"].reason
     assert out["external-links.docx"].status == "ingested"  # its remote link and image are never fetched
     assert out["really-a-docx.pdf"].status == "failed" and "wrong extension" in out["really-a-docx.pdf"].reason
     assert out["really-a-pdf.docx"].status == "failed" and "is a PDF" in out["really-a-pdf.docx"].reason

@@ -49,8 +49,7 @@ def test_the_server_comes_back_with_everything_and_is_refused_not_hanging_while_
     data = tmp_path / "data"
     config = tmp_path / "config.toml"
     shipped = (ROOT / "config.toml").read_text(encoding="utf-8")
-    shipped = shipped.replace('data_dir = "data"', f'data_dir = "{data}"', 1)
-    config.write_text(shipped.replace('prompts_dir = "prompts"', f'prompts_dir = "{ROOT / "prompts"}"', 1))
+    config.write_text(shipped.replace('data_dir = "data"', f'data_dir = "{data}"', 1), encoding="utf-8")
     assert run_cli(config, "ingest", str(SAMPLES)).returncode == 0
     assert (
         run_cli(
