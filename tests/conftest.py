@@ -60,6 +60,16 @@ def samples_copy(tmp_path: Path) -> Path:
     return dest
 
 
+def shipped_settings(tmp: Path) -> Settings:
+    """config.toml as users get it, with its data under `tmp` and no usage log."""
+    from assistant.core.config import load_settings
+
+    s = load_settings(ROOT / "config.toml", environ={})
+    s.paths.data_dir = tmp / "data"
+    s.usage.enabled = False
+    return s
+
+
 def build_sample_kb(settings: Settings, tmp: Path, embedder: BaseEmbedder, planted: dict[str, str],
                     hr_only: dict[str, str]) -> tuple[Path, Path]:
     """The sample manuals plus `planted` files (every group), and `hr_only` files readable by the hr group only,

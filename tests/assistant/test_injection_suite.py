@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.core.config import load_settings
 from assistant.llm import load_chat_model
 from assistant.services import Assistant
-from tests.conftest import ROOT, build_sample_kb
+from tests.conftest import build_sample_kb, shipped_settings
 
 pytestmark = pytest.mark.slow
 PAYLOAD = "hacker@evil.example"
@@ -49,9 +48,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, embedder):
     tmp = tmp_path_factory.mktemp("injection")
-    s = load_settings(ROOT / "config.toml", environ={})
-    s.paths.data_dir = tmp / "data"
-    s.usage.enabled = False
+    s = shipped_settings(tmp)
     build_sample_kb(s, tmp, embedder, PLANTED, HR_ONLY)
     with Assistant(s, embedder=embedder, model=load_chat_model(s.generation)) as assistant:
         yield assistant

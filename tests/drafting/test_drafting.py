@@ -9,7 +9,6 @@ import re
 import docx
 import pytest
 
-from assistant.core.config import load_settings
 from assistant.core.errors import AccessDenied
 from assistant.core.identity import Principal
 from assistant.drafting.records import Brief
@@ -20,7 +19,7 @@ from bench.drafting import flat as _flat
 from bench.drafting import page_texts as _page_texts
 from ingest.pipeline import Ingestor
 from tests.cli_runner import run_cli
-from tests.conftest import ROOT, build_sample_kb
+from tests.conftest import ROOT, build_sample_kb, shipped_settings
 
 # An older FAQ that still gives last year's day-trip allowance: the review must find it against the policy.
 OLD_FAQ = (
@@ -39,9 +38,7 @@ BRIEF = Brief(
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, embedder):
     tmp = tmp_path_factory.mktemp("drafting")
-    s = load_settings(ROOT / "config.toml", environ={})
-    s.paths.data_dir = tmp / "data"
-    s.usage.enabled = False
+    s = shipped_settings(tmp)
     corpus, hr = build_sample_kb(s, tmp, embedder, {"travel-faq-old.md": OLD_FAQ}, {"salary-table.md": HR_ONLY})
     return s, corpus, hr
 
