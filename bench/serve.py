@@ -1,6 +1,6 @@
 """The server under load: staff asking the sample questions through the real HTTP API on loopback.
 
-    .venv/bin/python bench/serve.py [--users 1 5 20] [--per-user 4]
+    .venv/bin/python bench/serve.py [--users 1 5 20] [--per-user 4] [--reingest]
 
 Starts `assistant serve` as its own process on the sample manuals (data/bench-serve), then for each number of
 concurrent users each asks `--per-user` questions from samples/questions.jsonl (Japanese and English mixed, as
@@ -8,7 +8,9 @@ staff do) through `POST /v1/chat/completions` with streaming. Reports, per load:
 content chunk) and to the full answer, p50/p95; answers per minute; busy rejections; other errors (must be 0);
 and the server's peak RSS (with its parser processes), sampled every 0.2 s. The anchor, measured in the same run:
 the same questions asked in this process through `Assistant.ask` with no HTTP, one at a time — what the server
-adds on top of the engine underneath.
+adds on top of the engine underneath. With --reingest an admin re-ingests a changed copy of the manuals, again
+and again, while the staff ask (each run a separate `assistant ingest` process, as an admin would start it); the
+table then also counts those ingestions, and the server's memory is printed over time.
 """
 
 from __future__ import annotations
@@ -95,11 +97,37 @@ def load(url: str, users: int, per_user: int, qs: list[str]) -> dict:
         "first evidence p95 s": pct(firsts, 0.95),
         "full answer p50 s": statistics.median(totals) if totals else float("nan"),
         "full answer p95 s": pct(totals, 0.95),
+        "full answer p99 s": pct(totals, 0.99),
         "answers per min": 60 * len(ok) / wall,
         "busy": sum(1 for r in results if r.get("busy")),
         "errors": len(errors),
         "first error": errors[0] if errors else "",
     }
+
+
+class Reingest:
+    """An admin re-ingesting a changed copy of the manuals in a loop while the load runs."""
+
+    def __init__(self, cli: list[str], env: dict, folder: Path):
+        self.cli, self.env, self.folder = cli, env, folder
+        self.runs, self.failures = 0, 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            note = self.folder / "notice.md"
+            note.write_text(f"# Notice {self.runs}\n\nThe canteen menu changes every week ({self.runs}).\n")
+            done = subprocess.run([*self.cli, "ingest", str(self.folder), "--prune", "--json"], env=self.env,
+                                  capture_output=True)
+            self.runs += 1
+            self.failures += done.returncode != 0
+
+    def take(self) -> tuple[int, int]:
+        runs, failures = self.runs, self.failures
+        self.runs = self.failures = 0
+        return runs, failures
 
 
 class PeakRSS:
@@ -110,6 +138,8 @@ class PeakRSS:
 
         self.proc = psutil.Process(pid)
         self.peak = 0
+        self.series: list[tuple[float, int]] = []  # (seconds since start, RSS), every 5 s
+        self.t0 = time.perf_counter()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
@@ -120,7 +150,11 @@ class PeakRSS:
         while not self.stop.wait(0.2):
             try:
                 procs = [self.proc, *self.proc.children(recursive=True)]
-                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs))
+                now = sum(p.memory_info().rss for p in procs)
+                self.peak = max(self.peak, now)
+                t = time.perf_counter() - self.t0
+                if not self.series or t - self.series[-1][0] >= 5:
+                    self.series.append((t, now))
             except psutil.Error:
                 pass
 
@@ -155,6 +189,7 @@ def main() -> int:
     ap.add_argument("--users", type=int, nargs="+", default=[1, 5, 20])
     ap.add_argument("--per-user", type=int, default=4)
     ap.add_argument("--port", type=int, default=7871)
+    ap.add_argument("--reingest", action="store_true", help="an admin re-ingests a changed folder during the load")
     args = ap.parse_args()
     import httpx
 
@@ -180,13 +215,24 @@ def main() -> int:
                 raise SystemExit(f"the server did not start: {server.stderr.read() if server.stderr else ''}")
             time.sleep(0.5)
         rss = PeakRSS(server.pid)
+        admin = None
+        if args.reingest:
+            folder = data_dir / "admin-folder"
+            shutil.copytree(ROOT / "samples" / "manuals", folder)
+            admin = Reingest(cli, env, folder)
         rows = []
         for users in args.users:
             row = load(url, users, args.per_user, qs)
             row["peak RSS MiB"] = rss.take() / 2**20
+            if admin is not None:
+                row["ingestions (failed)"] = "{} ({})".format(*admin.take())
             rows.append(row)
             print(row, flush=True)
         rss.stop.set()
+        if admin is not None:
+            admin.stop.set()
+            admin.thread.join(timeout=600)
+        print("server memory over time: " + ", ".join(f"{t:.0f}s {m / 2**20:.0f}MiB" for t, m in rss.series))
     finally:
         server.terminate()
         server.wait(60)
@@ -204,7 +250,8 @@ def main() -> int:
                       for r in rows},
                    **{f"serve {r['users']} users: errors (busy)": f"{r['errors']} ({r['busy']})" for r in rows},
                    **{"serve peak RSS MiB": round(max(r["peak RSS MiB"] for r in rows))})
-    return 1 if any(r["errors"] for r in rows) else 0
+    failed_ingestions = any(not r.get("ingestions (failed)", "0 (0)").endswith("(0)") for r in rows)
+    return 1 if any(r["errors"] for r in rows) or failed_ingestions else 0
 
 
 if __name__ == "__main__":
