@@ -8,7 +8,6 @@ embedding model; vectors are looked up by the hash of the text they embed, so no
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import sqlite3
 import time
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from assistant.core.config import Settings
-from assistant.core.errors import EmbedderMismatch, KnowledgeBaseError
+from assistant.core.errors import EmbedderMismatch, KnowledgeBaseError, disk_full
 from assistant.core.faults import arm, crash_point
 from assistant.embeddings import BaseEmbedder
 from assistant.kb import ChunkRecord, DocumentRecord, GenerationWriter, KnowledgeBase, ingestion_lock
@@ -106,13 +105,6 @@ def sha256_file(path: Path) -> str:
 
 def doc_key_for(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
-
-
-def disk_full(error: BaseException) -> bool:
-    """ENOSPC from the OS, or SQLite's "database or disk is full"."""
-    if isinstance(error, OSError):
-        return error.errno in (errno.ENOSPC, errno.EDQUOT)
-    return "disk is full" in str(error) or "No space left on device" in str(error)  # SQLite; FAISS (RuntimeError)
 
 
 def collect_files(paths: Iterable[Path], extensions: list[str]) -> tuple[list[Path], list[FileOutcome]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,18 @@ from ingest.pipeline import Ingestor
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "manuals"
 SHARED_DEV = ROOT.parent / "shared" / "data" / "dev"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--soak", type=int, default=2, help="crashes at random points in the crash soak (default 2)")
+    parser.addoption("--soak-seed", type=int, default=None, help="repeat a soak: the seed its failure printed")
+
+
+@pytest.fixture
+def soak(request: pytest.FixtureRequest) -> tuple[int, int]:
+    """(trials, seed) for the random crash soak; the seed is fresh each run unless given, and every failure names it."""
+    seed = request.config.getoption("--soak-seed")
+    return request.config.getoption("--soak"), seed if seed is not None else random.randrange(1 << 30)
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ def test_short_load_with_a_reingestion_running_has_no_errors():
     """The CI form of the load benchmark: 5 staff through the HTTP API while an admin re-ingests in a loop; any
     error other than an explicit "busy" fails it (the exit code says so). Times are reported, never judged."""
     res = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "serve.py"), "--users", "5", "--per-user", "1", "--reingest",
+        [sys.executable, str(ROOT / "bench" / "load.py"), "--users", "5", "--per-user", "1", "--reingest",
          "--port", "7889"],
         capture_output=True, text=True, timeout=900,
     )

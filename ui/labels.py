@@ -139,6 +139,11 @@ LABELS: dict[str, dict[str, str]] = {
     "usage.days": {"ja": "期間（日）", "en": "Period (days)"},
     "usage.show": {"ja": "表示", "en": "Show"},
     "usage.download": {"ja": "HTMLレポートをダウンロード", "en": "Download the HTML report"},
+    "usage.unrecorded": {
+        "ja": "このサーバーの起動後、{n} 件の回答を利用ログに記録できませんでした（{reason}）。集計はその分少なくなっています。",
+        "en": "Since this server started, {n} answers could not be written to the usage log ({reason}): "
+        "the figures below leave them out.",
+    },
 }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.core.config import UsageSettings
-from assistant.core.errors import AssistantError
+from assistant.core.errors import AssistantError, disk_full
 from assistant.core.faults import crash_point
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,8 @@ class UsageLog:
         with _connect(path) as conn:
             self._apply_retention(conn)
         self._queue: queue.Queue[Any] = queue.Queue()
+        self.unrecorded = 0  # answers this process could not write (shown on the usage page)
+        self.last_failure = ""
         self._writer = threading.Thread(target=self._write_loop, name="usage-log", daemon=True)
         self._writer.start()
 
@@ -176,8 +178,15 @@ class UsageLog:
                         [item[c] for c in COLUMNS],
                     )
                     crash_point("usage.mid_write")
-            except Exception:  # the usage log must never take answering down with it
-                log.exception("usage log: could not write answer %s", item.get("id"))
+            except Exception as exc:  # the usage log must never take answering down with it
+                self.unrecorded += 1
+                if disk_full(exc):
+                    self.last_failure = f"the disk holding {self.path} is full"
+                    log.error("usage log: %s; answer %s was not recorded (earlier rows are kept). Free some space.",
+                              self.last_failure, item.get("id"))
+                else:
+                    self.last_failure = f"{type(exc).__name__}: {exc}"
+                    log.exception("usage log: could not write answer %s", item.get("id"))
                 conn = None
             finally:
                 self._queue.task_done()

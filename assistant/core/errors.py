@@ -1,5 +1,7 @@
 """Project exceptions: each carries a message a user can act on; the CLI and UI catch and show them."""
 
+import errno
+
 
 class AssistantError(Exception):
     """Base class for errors shown to the user as they are (no traceback)."""
@@ -35,3 +37,10 @@ class ModelBusy(AssistantError):
 
 class AccessDenied(AssistantError):
     """The caller is not allowed to do this, or did not say who it is."""
+
+
+def disk_full(error: BaseException) -> bool:
+    """ENOSPC from the OS, or SQLite's "database or disk is full", or FAISS's message for ENOSPC."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "disk is full" in str(error) or "No space left on device" in str(error)

@@ -43,7 +43,7 @@ class KeywordTokenizer:
     """Thread-safe: Sudachi tokenizers are not, so each thread gets its own, all made from one dictionary.
 
     The dictionary is loaded once per process: a dictionary per thread cost ~170 MB each, which a server with
-    20 concurrent requests paid 20 times (3.7 GiB peak RSS in bench/serve.py)."""
+    20 concurrent requests paid 20 times (3.7 GiB peak RSS in bench/load.py)."""
 
     def __init__(self, mode: str = "B"):
         self.mode_name = mode

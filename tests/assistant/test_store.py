@@ -1,6 +1,7 @@
 """The knowledge base on disk: model identity, the ingestion lock, and crash safety under kill -9."""
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -104,12 +105,37 @@ def _cli(config: Path, *args: str, **kw) -> subprocess.Popen:
 BEFORE_SWITCH = ["ingest.after_parse", "ingest.after_embed", "kb.mid_write", "kb.before_switch"]
 
 
+PER_FILE = ["ingest.after_parse", "ingest.after_embed", "kb.mid_write"]  # reached once per file: @1..@3
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("point", [*BEFORE_SWITCH, "kb.after_switch"])
 def test_a_crash_at_every_point_of_ingestion_leaves_a_usable_knowledge_base(tmp_path, samples_copy, point):
     """SIGKILL at a named point (core/faults.py), not after a sleep: every point, every run."""
+    assert _crash_then_recover(tmp_path, samples_copy, point) == "crashed"
+
+
+@pytest.mark.slow
+def test_a_soak_of_crashes_at_random_points_and_passes_leaves_a_usable_knowledge_base(tmp_path, samples_copy, soak):
+    """`pytest --soak N [--soak-seed S]`: N crashes at a random point and pass (POINT@k); 2 in the default run."""
+    trials, seed = soak
+    rng = random.Random(seed)
+    specs = [
+        f"{p}@{rng.randint(1, 3)}" if p in PER_FILE else p
+        for p in (rng.choice([*BEFORE_SWITCH, "kb.after_switch"]) for _ in range(trials))
+    ]
+    for i, spec in enumerate(specs):
+        outcome = _crash_then_recover(tmp_path / f"trial-{i}", samples_copy, spec)
+        assert outcome == "crashed", f"--soak-seed {seed}, trial {i} ({spec}): {outcome}"
+
+
+def _crash_then_recover(tmp_path, samples_copy, spec: str) -> str:
+    """Ingest one file, then three new PDFs with the process killing itself at `spec`; check what is left, then
+    check that the next run completes and cleans up."""
     import pdf_factory as pf
 
+    tmp_path.mkdir(exist_ok=True)
+    point = spec.partition("@")[0]
     config = tmp_path / "c.toml"
     config.write_text(f'[paths]\ndata_dir = "{tmp_path / "data"}"\n')
     kb_dir = tmp_path / "data" / "kb"
@@ -126,17 +152,19 @@ def test_a_crash_at_every_point_of_ingestion_leaves_a_usable_knowledge_base(tmp_
             extra / f"manual-{i}.pdf",
             [f"Section {p} of manual {i}: inspect the hoist chain weekly.\n" * 30 for p in range(4)],
         )
-    crashed = _cli(config, "ingest", str(extra), "--json", env={**os.environ, "ASSISTANT_FAULTS__CRASH_AT": point})
-    assert crashed.wait(timeout=600) == -signal.SIGKILL, crashed.stderr.read()
+    crashed = _cli(config, "ingest", str(extra), "--json", env={**os.environ, "ASSISTANT_FAULTS__CRASH_AT": spec})
+    rc = crashed.wait(timeout=600)
+    if rc != -signal.SIGKILL:
+        return f"not killed at {spec}: exit {rc} {crashed.stderr.read()}"
     os.killpg(crashed.pid, signal.SIGKILL) if _group_alive(crashed.pid) else None  # parser processes it left
 
     kb = KnowledgeBase.open(kb_dir)
     assert kb.verify() == []
     if point in BEFORE_SWITCH:  # the previous generation, whole; nothing of the new documents visible
-        assert kb.generation == base_gen and kb.counts() == base_counts
-        assert {d.name for d in kb.documents()} == {"remote-work-faq.md"}
+        assert kb.generation == base_gen and kb.counts() == base_counts, spec
+        assert {d.name for d in kb.documents()} == {"remote-work-faq.md"}, spec
     else:  # switched: the new generation, whole
-        assert kb.generation != base_gen and kb.counts()["documents"] == base_counts["documents"] + 3
+        assert kb.generation != base_gen and kb.counts()["documents"] == base_counts["documents"] + 3, spec
     kb.close()
     status = _cli(config, "status", "--check")
     assert status.wait(timeout=300) == 0, status.stdout.read() + status.stderr.read()
@@ -145,10 +173,11 @@ def test_a_crash_at_every_point_of_ingestion_leaves_a_usable_knowledge_base(tmp_
     done = _cli(config, "ingest", str(extra), "--json")
     assert done.wait(timeout=600) == 0, done.stderr.read()
     kb = KnowledgeBase.open(kb_dir)
-    assert kb.counts()["documents"] == base_counts["documents"] + 3 and kb.verify() == []
+    assert kb.counts()["documents"] == base_counts["documents"] + 3 and kb.verify() == [], spec
     gens = sorted(p.name for p in (kb_dir / "generations").iterdir())
-    assert gens[-1] == kb.generation and len(gens) <= 3, gens
+    assert gens[-1] == kb.generation and len(gens) <= 3, (spec, gens)
     kb.close()
+    return "crashed"
 
 
 def _group_alive(pgid: int) -> bool:
@@ -164,3 +193,6 @@ def test_an_unknown_crash_point_is_refused():
 
     with pytest.raises(Exception, match="unknown crash point 'kb.nowhere'"):
         load_settings(None, environ={"ASSISTANT_FAULTS__CRASH_AT": "kb.nowhere"})
+    with pytest.raises(Exception, match="after '@' comes how many times"):
+        load_settings(None, environ={"ASSISTANT_FAULTS__CRASH_AT": "kb.mid_write@0"})
+    assert load_settings(None, environ={"ASSISTANT_FAULTS__CRASH_AT": "kb.mid_write@2"}).faults.crash_at

@@ -1,4 +1,4 @@
-"""A full disk during ingestion: a clear error, the previous knowledge base untouched, nothing half-written left,
+"""A full disk during ingestion (and under the usage log, at the end): a clear error, the previous knowledge base untouched, nothing half-written left,
 and the next run (with space again) completes. The disk is a real small file system: a tmpfs of a few MB mounted
 for the test (this needs root, which the CI machine has; elsewhere the test is skipped, saying so)."""
 
@@ -63,3 +63,38 @@ def test_a_full_disk_stops_ingestion_cleanly_and_keeps_the_previous_knowledge_ba
     kb = KnowledgeBase.open(settings.paths.kb_dir)
     assert kb.counts()["documents"] == 5 and kb.verify() == []
     kb.close()
+
+
+def test_a_full_disk_while_logging_answers_loses_only_those_rows_and_says_so(small_disk, caplog):
+    """The usage log on the same small disk: answering goes on, each row that cannot be written is counted and
+    named in one clear log line (no traceback), every earlier row stays, and logging resumes once there is room."""
+    import logging
+    import sqlite3
+
+    from usage_seed import make_answer
+
+    from assistant.analytics.usage import UsageLog
+    from assistant.core.config import UsageSettings
+
+    path = small_disk / "usage.sqlite"
+    log = UsageLog(path, UsageSettings())
+    kept = make_answer()
+    log.record(kept)
+    log.flush()
+    filler = _fill(small_disk, leave_kb=0)
+    with caplog.at_level(logging.ERROR, logger="assistant.analytics.usage"):
+        for _ in range(5):  # each with 64 KiB of question text: no row fits in the pages the file already has
+            log.record(make_answer("出張の日当について " * 6000))
+        log.flush()
+    assert log.unrecorded == 5
+    assert f"the disk holding {path} is full" in caplog.text and "Traceback" not in caplog.text
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert [r[0] for r in conn.execute("SELECT id FROM answers")] == [kept.id]
+
+    filler.unlink()
+    later = make_answer()
+    log.record(later)
+    log.flush()
+    assert log.get(later.id) is not None and log.unrecorded == 5
+    log.close()

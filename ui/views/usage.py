@@ -5,6 +5,7 @@ and the HTML file to download."""
 from __future__ import annotations
 
 import tempfile
+from html import escape
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,15 @@ from ui.views.admin import require_admin
 def report_html(service: Assistant, days: int, lang: str) -> str:
     since = datetime.now(UTC) - timedelta(days=max(1, int(days)))
     return render_report(usage_report(service.settings, since), lang)
+
+
+def unrecorded_warning(service: Assistant, lang: str) -> str:
+    """Answers this server could not log (a full disk): the report alone would undercount without saying so."""
+    usage = service.usage
+    if usage is None or not usage.unrecorded:
+        return ""
+    text = t(lang, "usage.unrecorded").format(n=usage.unrecorded, reason=usage.last_failure)
+    return f"<p id='da-usage-unrecorded' role='alert' style='color:#b00020'>{escape(text)}</p>"
 
 
 def build(service: Assistant, lang: str) -> None:
@@ -38,6 +48,7 @@ def build(service: Assistant, lang: str) -> None:
         # The report is a whole HTML page with its own styles: shown in a sandboxed frame, so they stay inside it.
         style = "width:100%;height:1400px;border:0"
         frame = f"<iframe id='da-usage-frame' sandbox='' style='{style}' srcdoc=\"{{}}\"></iframe>"
-        return frame.format(html.replace("&", "&amp;").replace('"', "&quot;")), str(path)
+        shown = frame.format(html.replace("&", "&amp;").replace('"', "&quot;"))
+        return unrecorded_warning(service, lang) + shown, str(path)
 
     show.click(render, days, [page, download], api_name=False)

@@ -1,6 +1,6 @@
 """The server under load: staff asking the sample questions through the real HTTP API on loopback.
 
-    .venv/bin/python bench/serve.py [--users 1 5 20] [--per-user 4] [--reingest]
+    .venv/bin/python bench/load.py [--users 1 5 20] [--per-user 4] [--reingest]
 
 Starts `assistant serve` as its own process on the sample manuals (data/bench-serve), then for each number of
 concurrent users each asks `--per-user` questions from samples/questions.jsonl (Japanese and English mixed, as
