@@ -99,7 +99,8 @@ LABELS: dict[str, dict[str, str]] = {
     "draft.sources": {"ja": "使う文書（未選択ならすべて）", "en": "Source documents (none selected: all)"},
     "draft.style": {"ja": "文体・トーン", "en": "Style and tone"},
     "draft.outline_in": {
-        "ja": "目次の案（任意・1行に1セクション）", "en": "Your outline (optional, one section per line)",
+        "ja": "目次の案（任意・1行に1セクション）",
+        "en": "Your outline (optional, one section per line)",
     },
     "draft.propose": {"ja": "目次を提案", "en": "Propose an outline"},
     "draft.outline": {
@@ -140,7 +141,8 @@ LABELS: dict[str, dict[str, str]] = {
     "usage.show": {"ja": "表示", "en": "Show"},
     "usage.download": {"ja": "HTMLレポートをダウンロード", "en": "Download the HTML report"},
     "usage.unrecorded": {
-        "ja": "このサーバーの起動後、{n} 件の回答を利用ログに記録できませんでした（{reason}）。集計はその分少なくなっています。",
+        "ja": "このサーバーの起動後、{n} 件の回答を利用ログに記録できませんでした（{reason}）。"
+        "集計はその分少なくなっています。",
         "en": "Since this server started, {n} answers could not be written to the usage log ({reason}): "
         "the figures below leave them out.",
     },

@@ -19,7 +19,9 @@ Scope = dict[str, Any]
 ASGIApp = Callable[..., Any]
 
 STARTING = "The document assistant is starting (loading the knowledge base and the model). Try again in a moment."
-STARTING_JA = "文書アシスタントを起動中です（ナレッジベースとモデルを読み込んでいます）。しばらくしてから再度お試しください。"
+STARTING_JA = (
+    "文書アシスタントを起動中です（ナレッジベースとモデルを読み込んでいます）。しばらくしてから再度お試しください。"
+)
 RETRY_AFTER_S = 5
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="{retry}">
 <title>Starting…</title></head><body style="font-family:system-ui,sans-serif;max-width:40em;margin:10vh auto">
@@ -68,12 +70,17 @@ class StartingGate:
             error = {"message": message, "type": "unavailable", "code": "failed" if self._failure else "starting"}
             body = json.dumps({"status": "failed" if self._failure else "starting", "error": error}).encode()
             kind = b"application/json"
-        await send({
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [(b"content-type", kind), (b"retry-after", str(RETRY_AFTER_S).encode()),
-                        (b"content-length", str(len(body)).encode())],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 503,
+                "headers": [
+                    (b"content-type", kind),
+                    (b"retry-after", str(RETRY_AFTER_S).encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _lifespan(self, receive: Callable, send: Callable) -> None:
@@ -134,8 +141,11 @@ class StartingGate:
 
         async def run() -> None:
             try:
-                await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": self._state},
-                          self._to_inner.get, from_inner)
+                await app(
+                    {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self._state},
+                    self._to_inner.get,
+                    from_inner,
+                )
             finally:
                 self._inner_stopped.set()
                 if not started.done():  # an app without a lifespan: nothing to wait for

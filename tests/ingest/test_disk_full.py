@@ -1,4 +1,5 @@
-"""A full disk during ingestion (and under the usage log, at the end): a clear error, the previous knowledge base untouched, nothing half-written left,
+"""A full disk during ingestion (and under the usage log, at the end): a clear error, the previous knowledge base
+untouched, nothing half-written left,
 and the next run (with space again) completes. The disk is a real small file system: a tmpfs of a few MB mounted
 for the test (this needs root, which the CI machine has; elsewhere the test is skipped, saying so)."""
 

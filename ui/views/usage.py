@@ -5,8 +5,8 @@ and the HTML file to download."""
 from __future__ import annotations
 
 import tempfile
-from html import escape
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 
 import gradio as gr
