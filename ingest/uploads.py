@@ -18,6 +18,21 @@ from assistant.core.files import write_bytes_atomic
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 
 
+def shown(filename: str) -> str:
+    """A browser's file name as an error message may quote it: printable, and cut short when it is very long."""
+    text = "".join(c if c.isprintable() else "?" for c in filename)
+    return text if len(text) <= 80 else text[:60] + "…" + text[-15:]
+
+
+def check_count(settings: Settings, count: int) -> None:
+    limit = settings.server.upload_max_files
+    if count > limit:
+        raise DocumentError(
+            f"{count} files in one upload; at most {limit} (server.upload_max_files). Upload them in parts, or "
+            "load a folder with `assistant ingest FOLDER`. Nothing was stored."
+        )
+
+
 def safe_name(filename: str) -> str:
     """The last path component of a browser's file name, without anything that could escape or mislead."""
     base = PureWindowsPath(PurePosixPath(filename).name).name  # "..\\..\\x.pdf" and "../x.pdf" alike
@@ -26,7 +41,7 @@ def safe_name(filename: str) -> str:
     stem = _UNSAFE.sub("_", stem).strip("._")
     ext = _UNSAFE.sub("", ext)
     if not dot or not stem or not ext:
-        raise DocumentError(f"'{filename}': a file name with an extension is needed")
+        raise DocumentError(f"'{shown(filename)}': a file name with an extension is needed")
     return f"{stem[:120]}.{ext.lower()}"
 
 
@@ -36,12 +51,12 @@ def check_upload(settings: Settings, filename: str, size: int) -> str:
     ext = "." + name.rpartition(".")[2]
     if ext not in settings.ingest.extensions:
         accepted = ", ".join(settings.ingest.extensions)
-        raise DocumentError(f"'{filename}': {ext} files are not accepted (accepted: {accepted})")
+        raise DocumentError(f"'{shown(filename)}': {ext} files are not accepted (accepted: {accepted})")
     limit = min(settings.server.upload_max_mb, settings.ingest.max_file_mb)
     if size > limit * 1024 * 1024:
-        raise DocumentError(f"'{filename}' is {size / 1048576:.1f} MB; the limit is {limit} MB")
+        raise DocumentError(f"'{shown(filename)}' is {size / 1048576:.1f} MB; the limit is {limit} MB")
     if size == 0:
-        raise DocumentError(f"'{filename}' is empty")
+        raise DocumentError(f"'{shown(filename)}' is empty")
     return name
 
 
@@ -52,6 +67,6 @@ def store_upload(settings: Settings, filename: str, data: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = (folder / name).resolve()
     if target.parent != folder.resolve():  # belt and braces: safe_name already forbids separators
-        raise DocumentError(f"'{filename}': not a plain file name")
+        raise DocumentError(f"'{shown(filename)}': not a plain file name")
     write_bytes_atomic(target, data)
     return target

@@ -17,13 +17,14 @@ from assistant.kb import DocumentRecord
 from assistant.kb.status import knowledge_base_status
 from assistant.services import Assistant
 from ingest.pipeline import FileOutcome, Ingestor, IngestProgress, IngestReport
-from ingest.uploads import store_upload
+from ingest.uploads import check_count, check_upload, shown, store_upload
 
 
 @dataclass
 class Upload:
     filename: str
-    data: bytes
+    data: bytes | None  # None: not read, because its announced size is already over the limit
+    size: int | None = None
 
 
 class _Callbacks(IngestProgress):
@@ -55,13 +56,17 @@ class Library:
         tags: Sequence[str] = (),
         on_progress: Callable[[int, int, str], None] | None = None,
     ) -> tuple[IngestReport | None, list[FileOutcome]]:
-        """Store the acceptable uploads and ingest them; refused files come back as failed outcomes, with why."""
+        """Store the acceptable uploads and ingest them; refused files come back as failed outcomes, with why.
+        Too many files at once is refused whole (DocumentError), before anything is stored."""
+        check_count(self.settings, len(uploads))
         stored, refused = [], []
         for u in uploads:
             try:
-                stored.append(store_upload(self.settings, u.filename, u.data))
+                if u.data is None:  # refused before it was read (too large)
+                    check_upload(self.settings, u.filename, u.size or 0)
+                stored.append(store_upload(self.settings, u.filename, u.data or b""))
             except DocumentError as e:
-                refused.append(FileOutcome(u.filename, "failed", str(e)))
+                refused.append(FileOutcome(shown(u.filename), "failed", str(e)))
         if not stored:
             return None, refused
         return self.ingest(stored, groups, tags, on_progress), refused

@@ -11,12 +11,15 @@ from typing import Annotated, Any
 
 import gradio as gr
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.core.errors import AccessDenied, AssistantError
 from assistant.core.identity import Principal
 from assistant.services import Assistant
+from ingest.uploads import check_count
 from ui.app import CSS, build_blocks
 from ui.auth import COOKIE, Gatekeeper, LoginLocked, LoginThrottle, Sessions
 from ui.labels import LANGUAGES, other, t
@@ -133,13 +136,28 @@ def create_app(service: Assistant) -> FastAPI:
         tags: Annotated[str, Form()] = "",
         _: Principal = admin_only,
     ) -> dict[str, Any]:
-        uploads = [Upload(f.filename or "unnamed", await f.read()) for f in files]
+        check_count(service.settings, len(files))
+        limit = min(settings.upload_max_mb, service.settings.ingest.max_file_mb) * 1024 * 1024
+        uploads = [  # a file announced over the limit is refused without reading it into memory
+            Upload(f.filename or "unnamed", None if (f.size or 0) > limit else await f.read(), f.size) for f in files
+        ]
         report, refused = await run_in_threadpool(library.ingest_uploads, uploads, comma_list(groups), comma_list(tags))
         return {"files": outcome_rows(report, refused), "generation": report.generation if report else None}
 
     @app.get("/api/admin/status")
     def status(_: Principal = admin_only, check: bool = False) -> dict[str, Any]:
         return library.status(check)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def unreadable_upload(request: Request, e: StarletteHTTPException) -> Response:
+        """The multipart parser's bare "Invalid multipart data." said nothing an admin could act on."""
+        if e.status_code == 400 and request.url.path == "/api/admin/documents":
+            message = (
+                f"the upload could not be read ({e.detail}): a file name of thousands of characters, or a form that "
+                "is not multipart/form-data with 'files' fields. Nothing was stored."
+            )
+            return JSONResponse({"error": {"message": message, "type": "BadUpload"}}, status_code=400)
+        return await http_exception_handler(request, e)
 
     @app.exception_handler(AssistantError)
     async def assistant_error(_: Request, e: AssistantError) -> JSONResponse:

@@ -287,6 +287,8 @@ class ServerSettings(_Section):
     login_attempts: int = Field(5, ge=1, description="Wrong passwords allowed per user and address before a wait.")
     lockout_s: float = Field(60.0, gt=0, description="First wait after too many wrong passwords; doubles each time.")
     upload_max_mb: int = Field(50, ge=1, description="Largest file an admin may upload through the app.")
+    upload_max_files: int = Field(200, ge=1, le=1000, description="Most files in one upload through the app or "
+                                  "the admin API (a bigger load: `assistant ingest FOLDER`).")
     api_model_name: str = Field("document-assistant", description="Model id the OpenAI-compatible API shows.")
 
 

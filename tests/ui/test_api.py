@@ -91,6 +91,45 @@ def test_an_upload_with_a_hostile_name_lands_inside_the_uploads_folder_and_a_wro
     assert any(s["file"] == "canteen.md" for s in answer.model_extra["sources"])
 
 
+def test_hostile_names_oversized_files_and_too_many_files_over_http_each_get_a_clear_answer(web):
+    """A NUL, an absolute path and a 5,000-character name land as safe names inside uploads/ (or are refused with a
+    short, printable reason); a file over the limit is refused without being read; too many files are refused
+    whole, before anything is stored."""
+    admin = login(web, "admin")
+    body = b"# Lockers\n\nLocker keys are returned to reception on the last working day.\n"
+    names = [b"/etc/passwd.md", b"evil\x00.md", b"a" * 1000 + b".md", b".."]  # sent raw: the NUL stays a NUL
+    form = b"".join(
+        b'--XX\r\nContent-Disposition: form-data; name="files"; filename="' + n + b'"\r\n\r\n' + body + b"\r\n"
+        for n in names
+    ) + b'--XX\r\nContent-Disposition: form-data; name="groups"\r\n\r\nall\r\n--XX--\r\n'
+    r = admin.post("/api/admin/documents", content=form,
+                   headers={"Content-Type": "multipart/form-data; boundary=XX"})
+    assert r.status_code == 200, r.text
+    rows = r.json()["files"]
+    by_name = {row[0]: (row[1], row[4]) for row in rows}
+    assert by_name["passwd.md"][0] == "ingested" and by_name["evil.md"][0] == "ingested"
+    assert by_name["a" * 120 + ".md"][0] == "ingested"  # cut to 120 characters
+    refused = [row for row in rows if row[1] == "failed"]
+    assert len(refused) == 1 and "a file name with an extension is needed" in refused[0][4]
+    uploads = web.settings.paths.uploads_dir
+    assert {"a" * 120 + ".md", "evil.md", "passwd.md"} <= {p.name for p in uploads.iterdir()}
+
+    huge_name = admin.post("/api/admin/documents", files=[("files", ("b" * 5000 + ".md", body))])
+    assert huge_name.status_code == 400 and "could not be read" in huge_name.json()["error"]["message"]
+    assert not any(p.name.startswith("bbbb") for p in uploads.iterdir())
+
+    limit = web.settings.server.upload_max_mb
+    big = admin.post("/api/admin/documents", files=[("files", ("big.md", b"x" * (limit * 1048576 + 1)))])
+    assert big.status_code == 200
+    assert big.json()["files"][0][1] == "failed" and f"the limit is {limit} MB" in big.json()["files"][0][4]
+    assert not (uploads / "big.md").exists()
+
+    many = web.settings.server.upload_max_files + 1
+    crowd = admin.post("/api/admin/documents", files=[("files", (f"f{i}.md", body)) for i in range(many)])
+    assert crowd.status_code == 400 and f"{many} files in one upload" in crowd.json()["error"]["message"]
+    assert not (uploads / "f0.md").exists()
+
+
 def test_too_many_wrong_passwords_lock_the_login_for_a_while(web):
     for _ in range(web.settings.server.login_attempts):
         assert httpx.post(web.url + "/login", data={"user": "hr", "password": "wrong-one"}).status_code == 401

@@ -12,6 +12,7 @@ import gradio as gr
 
 from assistant.core.errors import AccessDenied, AssistantError
 from assistant.services import Assistant
+from ingest.uploads import check_count
 from ui.labels import t
 from ui.library import Library, Upload, comma_list, outcome_rows
 
@@ -64,6 +65,10 @@ def build(service: Assistant, library: Library, lang: str) -> gr.Dataframe:
         require_admin(service, request)
         if not paths:
             return gr.skip(), t(lang, "admin.no_files"), gr.skip()
+        try:
+            check_count(service.settings, len(paths))  # before reading any of them
+        except AssistantError as e:
+            return gr.skip(), t(lang, "chat.error", error=str(e)), gr.skip()
         uploads = [Upload(Path(p).name, Path(p).read_bytes()) for p in paths]
         progress(0, desc=t(lang, "admin.progress"))
 
