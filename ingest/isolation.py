@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import os
 import resource
+import signal
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -32,6 +34,7 @@ class ParseResult:
 
 
 def _child(path: str, opts: dict, memory_mb: int, conn: Connection, fault: str | None = None) -> None:
+    os.setpgid(0, 0)  # its own process group: a time-out kills Tesseract with it, not just the parser
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     faults.arm(fault)
@@ -60,7 +63,7 @@ def _context() -> mp.context.BaseContext:
     global _CONTEXT
     if _CONTEXT is None:
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["ingest.isolation", "ingest.loaders.pdf", "ingest.loaders.docx"])
+        ctx.set_forkserver_preload(["ingest.isolation", "ingest.loaders.pdf", "ingest.loaders.docx", "ingest.ocr"])
         _CONTEXT = ctx
     return _CONTEXT
 
@@ -96,8 +99,7 @@ def parse_files(
             for conn, (path, proc, started) in list(running.items()):
                 # A parser that finished while the caller was busy embedding is collected, not timed out.
                 if now - started > timeout_s and not conn.poll():
-                    proc.kill()
-                    proc.join()
+                    _kill(proc)
                     conn.close()
                     del running[conn]
                     yield ParseResult(
@@ -105,9 +107,17 @@ def parse_files(
                     )
     finally:
         for conn, (_, proc, _) in running.items():
-            proc.kill()
-            proc.join()
+            _kill(proc)
             conn.close()
+
+
+def _kill(proc: mp.process.BaseProcess) -> None:
+    """The parser and whatever it started (Tesseract) are one process group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.join()
 
 
 def _collect(conn: Connection, path: Path, proc: mp.process.BaseProcess, started: float, memory_mb: int) -> ParseResult:

@@ -1,5 +1,5 @@
-"""Text clean-up shared by all loaders: NFKC, hyphenation, whitespace, broken Japanese lines,
-repeated headers/footers, and detection of garbled text from fonts without a Unicode map."""
+"""Text clean-up shared by all loaders: NFKC, hyphenation, whitespace, broken Japanese lines and repeated
+headers/footers. (Whether text is garbled at all is ingest/script_check.py's job.)"""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z])-\n(?=[a-z])")
 _CJK_LINE_BREAK = re.compile(rf"(?<=[{_CJK}、])\n(?=[{_CJK}])")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
-_CID = re.compile(r"\(cid:\d+\)")
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-–—]\s*\d+\s*[-–—]|page\s+\d+(?:\s+of\s+\d+)?|p\.\s*\d+|\d+\s*/\s*\d+|\d+\s*ページ|\d+)\s*$",
     re.IGNORECASE,
@@ -105,42 +104,3 @@ def remove_repeated_lines(pages: list[str], min_pages: int = 3) -> tuple[list[st
             # The repeated line is all the page says: it is content (a one-line page), not a running header.
             out.append(text)
     return out, sorted(set(removed))
-
-
-_PLAUSIBLE_CATEGORIES = {
-    "Lu",
-    "Ll",
-    "Lt",
-    "Lm",
-    "Lo",
-    "Nd",
-    "Nl",
-    "No",
-    "Zs",
-    "Pc",
-    "Pd",
-    "Ps",
-    "Pe",
-    "Pi",
-    "Pf",
-    "Po",
-    "Sm",
-    "Sc",
-    "Sk",
-    "Mn",
-    "Mc",
-}
-
-
-def garbled_share(text: str) -> float:
-    """Share of characters that real text almost never contains: control codes, private-use and
-    unassigned code points, replacement characters and pypdf's "(cid:N)" placeholders.
-
-    A font without a ToUnicode map makes pypdf return raw glyph codes, which land in exactly these ranges.
-    """
-    text = _CID.sub("\ufffd", text)
-    chars = [c for c in text if c not in "\n\t "]
-    if not chars:
-        return 0.0
-    bad = sum(1 for c in chars if c == "\ufffd" or unicodedata.category(c) not in _PLAUSIBLE_CATEGORIES)
-    return bad / len(chars)

@@ -43,6 +43,7 @@ class FileOutcome:
     pages: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    ocr_pages: int = 0  # pages whose text came from OCR
 
     @property
     def label(self) -> str:
@@ -50,7 +51,8 @@ class FileOutcome:
             return "skipped (unchanged)"
         if self.status == "failed":
             return f"failed: {self.reason}"
-        return self.status + (f" ({self.reason})" if self.reason else "")
+        notes = [n for n in (self.reason, f"{self.ocr_pages} pages by OCR" if self.ocr_pages else None) if n]
+        return self.status + (f" ({'; '.join(notes)})" if notes else "")
 
 
 @dataclass
@@ -61,6 +63,7 @@ class IngestReport:
     chunks_embedded: int = 0
     chunks_reused: int = 0
     pages: int = 0
+    ocr_pages: int = 0
     seconds: float = 0.0
 
     @property
@@ -80,6 +83,7 @@ class IngestReport:
             "chunks_embedded": self.chunks_embedded,
             "chunks_reused": self.chunks_reused,
             "pages": self.pages,
+            "ocr_pages": self.ocr_pages,
             "seconds": round(self.seconds, 2),
             "files": [asdict(o) | {"label": o.label} for o in self.outcomes],
         }
@@ -332,6 +336,10 @@ class Ingestor:
             max_page_chars=cfg.max_page_chars,
             garbled_ratio=cfg.garbled_ratio,
             header_footer_min_pages=cfg.header_footer_min_pages,
+            ocr=cfg.ocr,
+            ocr_languages=cfg.ocr_languages,
+            ocr_dpi=cfg.ocr_dpi,
+            ocr_budget_s=cfg.file_timeout_s * 0.8,  # OCR stops in time for the file to be kept, not timed out
         )
         chunker = Chunker(
             self.embedder.count_tokens,
@@ -398,7 +406,12 @@ class Ingestor:
         )
         writer.add_document(record, self._records(chunks), vectors)
         report.pages += parsed.pages
-        return FileOutcome(source, "replaced" if old else "ingested", None, len(chunks), parsed.pages, parsed.warnings)
+        ocr_pages = str(parsed.metadata.get("page_engines", "")).count("O")
+        report.ocr_pages += ocr_pages
+        return FileOutcome(
+            source, "replaced" if old else "ingested", None, len(chunks), parsed.pages, parsed.warnings,
+            ocr_pages=ocr_pages,
+        )
 
     def _vectors_for(
         self, writer: GenerationWriter, chunks: list[Chunk], report: IngestReport

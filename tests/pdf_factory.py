@@ -113,3 +113,115 @@ def broken_pdf(path: Path, source: Path) -> Path:
     data = source.read_bytes()
     path.write_bytes(data[: int(len(data) * 0.4)])
     return path
+
+
+# --- mojibake, as real Japanese PDFs produce it -------------------------------------------------------------------
+def _adobe_japan1_cid(ch: str) -> int:
+    """Adobe-Japan1 CIDs for the characters these tests use (kana, ASCII, 、。); the published ordering."""
+    o = ord(ch)
+    if 0x3041 <= o <= 0x3093:  # hiragana ぁ…ん
+        return 842 + o - 0x3041
+    if 0x30A1 <= o <= 0x30F6:  # katakana ァ…ヶ
+        return 925 + o - 0x30A1
+    if 0x20 <= o <= 0x7E:  # proportional ASCII
+        return o - 31
+    return {"\u3000": 633, "、": 634, "。": 635, "ー": 660}[ch]
+
+
+def cid_font_pdf(path: Path, lines: list[str], vertical: bool = True, wrong_map: bool = False) -> Path:
+    """Japanese text in a CID font that is not embedded, Identity-V (vertical columns, right to left) or Identity-H
+    encoded: each 2-byte code is an Adobe-Japan1 CID, as DTP software writes it.
+
+    Without a ToUnicode map, PDFium reads it right through its Adobe-Japan1 tables while pypdf returns the CIDs as
+    code points, Greek/Coptic-looking mojibake. `wrong_map` adds a ToUnicode map that sends each CID to that same
+    wrong code point, so every engine reads mojibake and only the rendered page (OCR) has the text.
+    """
+    ops = ["BT /F1 18 Tf"]
+    for n, line in enumerate(lines):
+        codes = "".join(f"{_adobe_japan1_cid(c):04x}" for c in line)
+        x, y = (520 - 30 * n, 790) if vertical else (50, 790 - 30 * n)
+        ops.append(f"1 0 0 1 {x} {y} Tm <{codes}> Tj")
+    ops.append("ET")
+    content = zlib.compress(" ".join(ops).encode())
+    font = (
+        f"<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiMin-W3 /Encoding /Identity-{'V' if vertical else 'H'} "
+        "/DescendantFonts [6 0 R]" + (" /ToUnicode 8 0 R" if wrong_map else "") + " >>"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+        font.encode(),
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiMin-W3 /CIDSystemInfo << /Registry (Adobe) "
+        b"/Ordering (Japan1) /Supplement 2 >> /FontDescriptor 7 0 R /DW 1000 >>",
+        b"<< /Type /FontDescriptor /FontName /HeiseiMin-W3 /Flags 6 /FontBBox [-123 -257 1001 910] /ItalicAngle 0 "
+        b"/Ascent 723 /Descent -241 /CapHeight 709 /StemV 69 >>",
+    ]
+    if wrong_map:
+        cids = sorted({_adobe_japan1_cid(c) for line in lines for c in line})
+        pairs = "\n".join(f"<{c:04x}> <{c:04x}>" for c in cids)
+        cmap = (
+            "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CIDSystemInfo << /Registry (Adobe) "
+            "/Ordering (UCS) /Supplement 0 >> def /CMapName /Adobe-Identity-UCS def /CMapType 2 def "
+            f"1 begincodespacerange <0000> <FFFF> endcodespacerange {len(cids)} beginbfchar\n{pairs}\nendbfchar "
+            "endcmap CMapName currentdict /CMap defineresource pop end end"
+        ).encode()
+        objects.append(b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream")
+    path.write_bytes(_assemble(objects))
+    return path
+
+
+def shifted_font_pdf(path: Path, lines: list[str]) -> Path:
+    """English drawn in Helvetica with a ToUnicode map that shifts every letter by three ("The" reads "Wkh"), as a
+    font with a wrong encoding vector does: the page looks right and its text layer is nonsense."""
+    ops = ["BT /F1 16 Tf"]
+    for n, line in enumerate(lines):
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        ops.append(f"1 0 0 1 60 {780 - 26 * n} Tm ({escaped}) Tj")
+    ops.append("ET")
+    content = " ".join(ops).encode()
+    letters = [c for c in range(0x41, 0x5B)] + [c for c in range(0x61, 0x7B)]
+
+    def shifted(c: int) -> int:
+        base = 0x41 if c < 0x61 else 0x61
+        return base + (c - base + 3) % 26
+
+    pairs = "\n".join(f"<{c:02x}> <{shifted(c):04x}>" for c in letters)
+    cmap = (
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Shifted def /CMapType 2 def "
+        f"1 begincodespacerange <00> <FF> endcodespacerange {len(letters)} beginbfchar\n{pairs}\nendbfchar "
+        "endcmap CMapName currentdict /CMap defineresource pop end end"
+    ).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /ToUnicode 6 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+    ]
+    path.write_bytes(_assemble(objects))
+    return path
+
+
+def scanned_pdf(src: Path, dest: Path, pages: list[int] | None = None, dpi: int = 200) -> Path:
+    """An image-only copy of `src` (the pages given, 1-based; all by default): each page rendered by PDFium and
+    placed as a picture, with no text layer, as a scanner would make it."""
+    import pypdfium2 as pdfium
+    from reportlab.lib.utils import ImageReader
+
+    doc = pdfium.PdfDocument(str(src))
+    c = canvas.Canvas(str(dest), pagesize=A4)
+    for no in pages or range(1, len(doc) + 1):
+        page = doc[no - 1]
+        width, height = page.get_size()
+        image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+        c.setPageSize((width, height))
+        c.drawImage(ImageReader(image), 0, 0, width=width, height=height)
+        c.showPage()
+    c.save()
+    doc.close()
+    return dest

@@ -71,6 +71,22 @@ def f1(prediction: str, references: Sequence[str]) -> float:
     return best
 
 
+def character_error_rate(read: str, truth: str) -> float:
+    """OCR's character error rate: edit distance / length of the truth, after NFKC, with whitespace removed
+    (OCR and PDF text wrap lines differently; the characters are what a search needs)."""
+    a = "".join(unicodedata.normalize("NFKC", read).split())
+    b = "".join(unicodedata.normalize("NFKC", truth).split())
+    if not b:
+        return float(bool(a))
+    previous = list(range(len(a) + 1))
+    for i, cb in enumerate(b, start=1):
+        current = [i]
+        for j, ca in enumerate(a, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1] / len(b)
+
+
 def rank_of_gold(retrieved: Sequence[str], gold: set[str]) -> int | None:
     """1-based rank of the first retrieved key that is gold (keys: 'file#page' or passage ids)."""
     for i, key in enumerate(retrieved, start=1):

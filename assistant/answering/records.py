@@ -29,12 +29,14 @@ class Source:
     doc_id: int
     cited: bool = False
     passage: str = ""  # the text given to the model; evidence offsets point into it
+    ocr: bool = False  # read by OCR from a scanned page: said with the page, as the text may hold OCR errors
 
     @property
     def pages(self) -> str:
         if self.page is None:
             return ""
-        return f"p.{self.page}" if self.page == self.page_end else f"pp.{self.page}-{self.page_end}"
+        pages = f"p.{self.page}" if self.page == self.page_end else f"pp.{self.page}-{self.page_end}"
+        return pages + (", OCR" if self.ocr else "")
 
     @property
     def label(self) -> str:
@@ -56,6 +58,7 @@ class Source:
             chunk_id=hit.chunk_id,
             doc_id=hit.doc_id,
             passage=hit.context or hit.text,
+            ocr=hit.ocr,
         )
 
 

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.cli.main import EXIT_ERROR, EXIT_PARTIAL, State
+from assistant.core.pages import page_engine_summary, read_by_ocr
 from assistant.kb import KnowledgeBase
 
 console = Console()
@@ -120,7 +121,8 @@ def ingest(
         console.print(
             f"{'[bold]Dry run[/]: ' if report.dry_run else ''}{counts or 'nothing to do'}; "
             f"{report.chunks_embedded} chunks embedded, {report.chunks_reused} reused; "
-            f"generation {report.generation or '-'}; {report.seconds:.1f} s"
+            + (f"{report.ocr_pages} pages read by OCR; " if report.ocr_pages else "")
+            + f"generation {report.generation or '-'}; {report.seconds:.1f} s"
         )
     if not report.ok:
         raise typer.Exit(EXIT_PARTIAL)
@@ -254,9 +256,12 @@ def docs_show(
         v = getattr(d, k)
         table.add_row(k, ", ".join(v) if isinstance(v, list) else str(v))
     table.add_row("warnings", "\n".join(d.warnings) or "-")
+    if engines := d.metadata.get("page_engines"):
+        table.add_row("text from", page_engine_summary(engines))
     console.print(table)
     for c in all_chunks[:chunks]:
         pages = f"p.{c['page_start']}" + (f"-{c['page_end']}" if c["page_end"] != c["page_start"] else "")
+        pages += ", OCR" if read_by_ocr(d.metadata.get("page_engines"), c["page_start"], c["page_end"]) else ""
         console.print(f"[bold]#{c['ordinal']}[/] {pages} [dim]{' > '.join(c['heading_path'])}[/]")
         console.print(c["text"][:400], highlight=False)
 

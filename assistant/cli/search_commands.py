@@ -56,7 +56,7 @@ def search(
             str(i),
             f"{h.score:.4f}",
             h.name,
-            h.pages or "-",
+            (h.pages + (", OCR" if h.ocr else "")) or "-",
             " > ".join(h.heading_path[-2:]),
             snippet[:160] + ("…" if len(snippet) > 160 else ""),
         )

@@ -74,6 +74,16 @@ class IngestSettings(_Section):
         0.3, gt=0, lt=1, description="Share of implausible characters that marks a page garbled."
     )
     header_footer_min_pages: int = Field(3, ge=2)
+    ocr: Literal["auto", "off", "force"] = Field(
+        "auto", description="OCR (Tesseract) of PDF pages without usable text: auto = image-only and garbled pages, "
+        "force = every page (a text layer known to be wrong), off = report such pages instead."
+    )
+    ocr_languages: list[str] = Field(
+        ["jpn", "eng"], min_length=1, description="Tesseract models: the first reads every page ('jpn' also "
+        "reads English words); 'eng' re-reads pages that came out all in Latin letters; vertical Japanese pages "
+        "use 'jpn_vert' when it is installed."
+    )
+    ocr_dpi: int = Field(300, ge=100, le=600, description="Resolution pages are rendered at for OCR.")
 
     @field_validator("extensions")
     @classmethod

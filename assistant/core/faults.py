@@ -22,6 +22,7 @@ POINTS = {
     "usage.mid_write": "a usage row is being written, not yet committed",
     "drafts.mid_write": "a draft section is being written, not yet committed",
     "serve.loading": "the server's port is open but loading the knowledge base and model never finishes",
+    "ocr.hang": "Tesseract is started for a page and never returns (the file's time limit must stop it, and it)",
     "parse.hang": "a parser process stops responding and never ends (the time limit must stop it)",
 }
 _armed: str | None = None
@@ -44,7 +45,8 @@ def arm(spec: str | None) -> None:
     _armed, _remaining = parse(spec) if spec else (None, 0)
 
 
-def _reached(point: str) -> bool:
+def reached(point: str) -> bool:
+    """True (once) when the armed point is reached: for a fault a caller stages itself."""
     global _remaining
     if _armed != point:
         return False
@@ -53,11 +55,11 @@ def _reached(point: str) -> bool:
 
 
 def crash_point(point: str) -> None:
-    if _reached(point):
+    if reached(point):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
 def hang_point(point: str) -> None:
     """Block forever at `point` when armed: a stuck parser, without depending on how fast the machine is."""
-    if _reached(point):
+    if reached(point):
         threading.Event().wait()

@@ -21,6 +21,7 @@ import numpy as np
 from assistant.core.config import RetrievalSettings
 from assistant.core.identity import Principal, require_principal
 from assistant.core.language import contains_japanese
+from assistant.core.pages import read_by_ocr
 from assistant.embeddings import BaseEmbedder
 from assistant.kb import vector_index
 from assistant.kb.keywords import KeywordTokenizer, get_tokenizer
@@ -53,6 +54,12 @@ class Hit:
     rerank_score: float | None = None
     context: str = ""
     covered_ids: list[int] = field(default_factory=list)
+    page_engines: str | None = None  # the document's, one letter per page (assistant/kb/schema.py)
+
+    @property
+    def ocr(self) -> bool:
+        """Some of its pages were read by OCR: citations say so (the text may hold OCR errors)."""
+        return read_by_ocr(self.page_engines, self.page_start, self.page_end)
 
     @property
     def pages(self) -> str:
@@ -67,6 +74,7 @@ class Hit:
             "title": self.title,
             "page": self.page_start if self.paginated else None,
             "page_end": self.page_end if self.paginated else None,
+            "ocr": self.ocr,
             "heading_path": self.heading_path,
             "chunk_id": self.chunk_id,
             "doc_id": self.doc_id,
@@ -289,7 +297,8 @@ class Searcher:
         marks = ",".join("?" * len(ids))
         rows = self.kb.conn.execute(
             "SELECT c.id, c.chunk_id, c.doc_id, c.ordinal, c.text, c.heading_path, c.page_start, c.page_end, "
-            f"d.source, d.name, d.title, d.paginated FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            f"d.source, d.name, d.title, d.paginated, json_extract(d.metadata, '$.page_engines') AS page_engines "
+            f"FROM chunks c JOIN documents d ON d.id = c.doc_id "
             f"WHERE c.id IN ({marks})",
             ids,
         ).fetchall()
@@ -319,6 +328,7 @@ class Searcher:
                     keyword_score=f.get("keyword_score"),
                     dense_rank=int(f["dense_rank"]) if "dense_rank" in f else None,
                     keyword_rank=int(f["keyword_rank"]) if "keyword_rank" in f else None,
+                    page_engines=r["page_engines"],
                 )
             )
         return hits

@@ -15,6 +15,12 @@ class LoadOptions:
     max_page_chars: int = 200_000
     garbled_ratio: float = 0.3
     header_footer_min_pages: int = 3
+    ocr: str = "auto"  # "auto": pages without usable text; "force": every page; "off": never
+    ocr_languages: list[str] = field(default_factory=lambda: ["jpn", "eng"])
+    ocr_dpi: int = 300
+    ocr_min_confidence: float = 50.0  # Tesseract's mean word confidence below which a page is not text
+    ocr_max_pixels: int = 12_000_000
+    ocr_budget_s: float = 240.0  # OCR stops after this long in one file; the rest is reported, not lost
 
 
 class BlockBuilder:

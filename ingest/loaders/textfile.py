@@ -7,7 +7,8 @@ from pathlib import Path
 from assistant.core.errors import DocumentError
 from ingest.document import ParsedDocument
 from ingest.loaders.base import BlockBuilder, LoadOptions, heuristic_heading_level
-from ingest.normalize import garbled_share, normalize_text
+from ingest.normalize import normalize_text
+from ingest.script_check import garbled_reason
 
 _ENCODINGS = ("utf-8-sig", "cp932", "euc_jp")
 
@@ -33,8 +34,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 
 def load_text(path: Path, opts: LoadOptions) -> ParsedDocument:
     text, encoding = decode_bytes(path.read_bytes())
-    if garbled_share(text) > opts.garbled_ratio:
-        raise DocumentError("not readable text (mostly control or unassigned characters)")
+    if reason := garbled_reason(text, opts.garbled_ratio):
+        raise DocumentError(f"not readable text: {reason}")
     builder = BlockBuilder()
     pages = text.split("\f")
     for no, page_text in enumerate(pages, start=1):

@@ -31,10 +31,12 @@ def test_each_bad_file_gets_its_reason_and_the_good_ones_are_ingested(make_inges
     assert out["good.pdf"].status == "ingested"
     assert out["empty-password.pdf"].status == "ingested"  # the empty password is tried
     assert out["locked.pdf"].status == "failed" and out["locked.pdf"].reason.startswith("encrypted")
-    assert out["scan.pdf"].status == "failed" and "OCR needed" in out["scan.pdf"].reason
+    # The "scan" is a drawing of lines: OCR runs and finds no text in it, and says so.
+    assert out["scan.pdf"].status == "failed" and "no text layer on any of its 2 pages" in out["scan.pdf"].reason
+    assert "OCR gave nothing readable (" in out["scan.pdf"].reason
     assert out["mixed.pdf"].status == "ingested"
-    assert out["mixed.pdf"].warnings == ["page 1: no text layer, OCR needed", "page 3: no text layer, OCR needed"]
-    assert out["garbled.pdf"].status == "failed" and "no Unicode map" in out["garbled.pdf"].reason
+    assert [w.split(";")[0] for w in out["mixed.pdf"].warnings] == ["page 1: no text layer", "page 3: no text layer"]
+    assert out["garbled.pdf"].status == "failed" and "without a Unicode map" in out["garbled.pdf"].reason
     assert out["broken.pdf"].status == "failed" and out["broken.pdf"].reason.startswith("broken PDF")
     assert out["not-a-pdf.pdf"].status == "failed" and "broken PDF" in out["not-a-pdf.pdf"].reason
     assert out["zero.txt"].status == "failed" and "empty" in out["zero.txt"].reason
@@ -59,7 +61,8 @@ def test_garbled_pages_are_reported_per_page(make_ingestor, tmp_path):
     w.write(str(tmp_path / "half.pdf"))
     out = make_ingestor().run([tmp_path / "half.pdf"]).outcomes[0]
     assert out.status == "ingested"
-    assert len(out.warnings) == 1 and out.warnings[0].startswith("page 2: garbled text")
+    assert len(out.warnings) == 1 and out.warnings[0].startswith("page 2: pdfium: ")
+    assert "unreadable characters" in out.warnings[0] and "OCR gave nothing readable" in out.warnings[0]
 
 
 def test_huge_files_and_slow_parsers_are_bounded(make_ingestor, settings, tmp_path):
@@ -107,5 +110,5 @@ def test_every_shared_sample_ends_with_an_outcome(make_ingestor, settings):
         if o.status == "failed":
             assert o.reason and not o.reason.startswith("cannot parse"), o  # every failure is a known class
     reasons = " ".join(o.reason or "" for o in report.outcomes)
-    assert "encrypted" in reasons and "OCR needed" in reasons and "broken PDF" in reasons
+    assert "encrypted" in reasons and "no text layer" in reasons and "broken PDF" in reasons
     assert KnowledgeBase.open(settings.paths.kb_dir).verify() == []

@@ -1,6 +1,7 @@
 """Text clean-up: what a reader of a chunk would notice if it were wrong."""
 
-from ingest.normalize import garbled_share, normalize_text, remove_repeated_lines
+from ingest.normalize import normalize_text, remove_repeated_lines
+from ingest.script_check import check_text
 
 
 def test_nfkc_folds_full_width_and_half_width_kana():
@@ -39,6 +40,6 @@ def test_one_line_pages_are_content_not_headers():
 
 
 def test_garbled_share_flags_raw_glyph_codes_not_real_text():
-    assert garbled_share("\x03\x11DW\x01\x1dH\x05\x0eQ") > 0.5
-    assert garbled_share("(cid:12)(cid:44)(cid:7) ab") > 0.5
-    assert garbled_share("経費精算は30日以内。The VPN client is SecureLink.") == 0.0
+    assert check_text("\x03\x11DW\x01\x1dH\x05\x0eQ").junk_share > 0.5
+    assert check_text("(cid:12)(cid:44)(cid:7) ab").junk_share > 0.5
+    assert check_text("経費精算は30日以内。The VPN client is SecureLink.").junk_share == 0.0
