@@ -95,7 +95,8 @@ def main() -> int:
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
-    print("| file | pages | PDFium readable / garbled / chars / s | pypdf readable / garbled / chars / s | same text | kept |")
+    print("| file | pages | PDFium readable / garbled / chars / s | pypdf readable / garbled / chars / s "
+          "| same text | kept |")
     print("|---|---|---|---|---|---|")
 
     def cell(r: dict) -> str:

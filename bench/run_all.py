@@ -42,8 +42,10 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "quantization": ("re-quantised Q4_0 vs the shipped Q4_1: speed and answer quality", ["--runs", "1"], []),
     "abstention": ("the 'not found' rule on answerable vs held-out questions", ["--max-questions", "100"], []),
     "drafting": ("a draft of the sample briefs vs the model writing each section unchecked", [], []),
-    "serve": ("the HTTP API under 1/5/20 concurrent staff vs in-process ask", ["--users", "1", "5", "--per-user", "3"],
-              []),
+    "load": ("the HTTP API under 1/5/20 concurrent staff vs in-process ask", ["--users", "1", "5", "--per-user", "3"],
+             []),
+    "pdf_engines": ("PDFium vs pypdf text, page by page, on the sample manuals and the dev PDFs", [], []),
+    "ocr": ("OCR of the sample manuals' pages as image-only scans: character error rate and pages/s", [], []),
 }
 
 
