@@ -28,8 +28,10 @@ from assistant.kb.schema import IDENTITY_KEYS
 from assistant.kb.vector_index import IndexSpec
 from ingest.chunking import Chunk, Chunker, text_hash
 from ingest.document import ParsedDocument
+from ingest.failures import UNCHANGED_FAILURE, FailureMemo, options_key
 from ingest.isolation import parse_files
 from ingest.loaders import LoadOptions
+from ingest.ocr import installed_models
 
 STATUSES = ("ingested", "replaced", "updated", "skipped", "removed", "failed")
 
@@ -151,6 +153,8 @@ class Ingestor:
         arm(settings.faults.crash_at)
         self._embedder: BaseEmbedder | None = None
         self.progress = progress or IngestProgress()
+        self._digests: dict[str, str] = {}
+        self._failures = FailureMemo(self.kb_dir / "failed-files.json", options_key(self._parse_options([])))
 
     @property
     def index_spec(self) -> IndexSpec:
@@ -244,6 +248,10 @@ class Ingestor:
             except OSError as e:
                 outcomes.append(FileOutcome(str(f), "failed", f"cannot read: {e.strerror or e}"))
                 continue
+            self._digests[str(f)] = digest
+            if (reason := self._failures.known(str(f), digest)) is not None:
+                outcomes.append(FileOutcome(str(f), "failed", reason, warnings=[UNCHANGED_FAILURE]))
+                continue
             old = kb.document_by_source(str(f))
             if old is not None and old.content_hash == digest:
                 groups, tags = labels
@@ -288,6 +296,22 @@ class Ingestor:
             kb.close()
 
     def _run_locked(self, files, outcomes, roots, labels, prune, passwords) -> IngestReport:  # noqa: ANN001
+        self._failures = FailureMemo(self.kb_dir / "failed-files.json", options_key(self._parse_options(passwords)))
+        report = self._run_remembering(files, outcomes, roots, labels, prune, passwords)
+        self._failures.update(report.outcomes, self._digests)
+        self._failures.save()
+        return report
+
+    def _parse_options(self, passwords: list[str]) -> dict[str, Any]:
+        """Everything that can change a file's parse result, for the failure memo's key."""
+        cfg = self.settings.ingest
+        return {
+            "passwords": sorted(passwords), "ocr": cfg.ocr, "ocr_languages": cfg.ocr_languages, "ocr_dpi": cfg.ocr_dpi,
+            "ocr_models": sorted(installed_models()) if cfg.ocr != "off" else [],
+            "max_page_chars": cfg.max_page_chars, "garbled_ratio": cfg.garbled_ratio,
+        }
+
+    def _run_remembering(self, files, outcomes, roots, labels, prune, passwords) -> IngestReport:  # noqa: ANN001
         kb = KnowledgeBase.open(self.kb_dir)
         self._check_configured_model(kb)
         to_parse, regroup, final = self._classify(kb, files, labels)

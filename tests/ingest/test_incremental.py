@@ -97,3 +97,38 @@ def test_docs_remove_and_history(make_ingestor, settings, samples_copy):
     kb = KnowledgeBase.open(settings.paths.kb_dir)
     assert kb.counts()["documents"] == 4 and kb.verify() == []
     assert kb.last_run()["summary"]["command"] == "docs remove"
+
+
+def test_a_file_that_failed_is_not_parsed_again_until_it_or_the_options_change(make_ingestor, settings, tmp_path):
+    """An unchanged nightly re-run: the encrypted PDF's failure is remembered (no parse, no new generation), and
+    it is parsed again once a password is given or the file changes; a time-out is never remembered."""
+    from ingest.failures import UNCHANGED_FAILURE
+
+    d = tmp_path / "inbox"
+    d.mkdir()
+    good = pf.text_pdf(d / "good.pdf", ["Forklifts must not exceed 10 km/h inside the warehouse."])
+    pf.encrypted_pdf(good, d / "locked.pdf", "s3cret")
+    first = _by_name(make_ingestor().run([d]))
+    assert first["locked.pdf"].status == "failed" and first["locked.pdf"].warnings == []
+
+    again = make_ingestor()
+    second = again.run([d])
+    assert _by_name(second)["locked.pdf"].reason == first["locked.pdf"].reason
+    assert _by_name(second)["locked.pdf"].warnings == [UNCHANGED_FAILURE]
+    assert again.factory.calls == 0 and _by_name(second)["good.pdf"].status == "skipped"
+
+    third = _by_name(make_ingestor().run([d], passwords=["s3cret"]))  # other options: parsed again
+    assert third["locked.pdf"].status == "ingested"
+
+    pf.encrypted_pdf(good, d / "other.pdf", "x")
+    assert _by_name(make_ingestor().run([d]))["other.pdf"].warnings == []
+    pf.encrypted_pdf(pf.text_pdf(tmp_path / "v2.pdf", ["Version two."]), d / "other.pdf", "x")  # changed file
+    assert _by_name(make_ingestor().run([d]))["other.pdf"].warnings == []
+
+    stuck = pf.text_pdf(d / "stuck.pdf", ["A page."])
+    settings.ingest.file_timeout_s = 1
+    settings.faults.crash_at = "parse.hang"
+    assert make_ingestor().run([stuck]).outcomes[0].reason.startswith("timed out")
+    settings.faults.crash_at = ""
+    settings.ingest.file_timeout_s = 300
+    assert make_ingestor().run([stuck]).outcomes[0].status == "ingested"  # the time-out was not remembered
