@@ -79,10 +79,11 @@ def ask(service, question: str, user: str | None = None, **kw):
 def assert_nothing_unsupported_shown(answer) -> None:
     """Checked here independently of the checker: every fact of every shown summary sentence is in a cited source."""
     passages = {s.number: s.passage for s in answer.sources}
-    for sentence in re.split(r"(?<=[.!?。])\s+|\n", answer.summary):
+    # A list item's number ("3. Once connected …") opens its sentence; it does not end one.
+    for sentence in re.split(r"(?<=[.!?。])(?<!^\d\.)(?<!\n\d\.)(?<!^\d\d\.)(?<!\n\d\d\.)\s+|\n", answer.summary):
         cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
         if sentence.strip():
-            assert cited, f"uncited sentence shown: {sentence!r}"
+            assert cited, f"uncited sentence shown: {sentence!r} in {answer.summary!r}"
             assert not unsupported(sentence, [passages[n] for n in cited], WORDS), sentence
 
 
