@@ -32,11 +32,15 @@ def normalize_text(text: str) -> str:
     return text.strip()
 
 
+_CELL_GAP = re.compile(rf"[{_CJK}] +[{_CJK}0-9]")  # Japanese prose has no spaces: a gap is between table cells
+
+
 def _join_japanese_lines(text: str) -> str:
     """A PDF line break inside a Japanese sentence is layout, not content: join it without a space."""
     lines = text.split("\n")
     # Only a line that runs (nearly) to the right margin was wrapped; a short one ends where the author
-    # ended it (table cells, list items, headings).
+    # ended it (table cells, list items, headings), and so does a table row (PDFium puts a space between its
+    # cells, which Japanese prose never has).
     wrap_len = 0.75 * max((len(ln) for ln in lines), default=0)
     out: list[str] = []
     for line in lines:
@@ -46,6 +50,7 @@ def _join_japanese_lines(text: str) -> str:
             and line
             and len(out[-1]) >= wrap_len
             and not _looks_like_heading(out[-1])
+            and not _CELL_GAP.search(out[-1])
             and out[-1][-1] not in _JA_TERMINATORS
             and re.match(rf"[{_CJK}、]", out[-1][-1])
             and re.match(rf"[{_CJK}]", line[0])
