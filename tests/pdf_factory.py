@@ -116,6 +116,17 @@ def broken_pdf(path: Path, source: Path) -> Path:
 
 
 # --- mojibake, as real Japanese PDFs produce it -------------------------------------------------------------------
+def _one_page(content: bytes, filters: bytes = b"") -> list[bytes]:
+    """Objects 1-4 of a one-page A4 PDF whose page draws `content` with font /F1 (object 5, the caller's)."""
+    return [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d%s >>\nstream\n" % (len(content), filters) + content + b"\nendstream",
+    ]
+
+
 def _adobe_japan1_cid(ch: str) -> int:
     """Adobe-Japan1 CIDs for the characters these tests use (kana, ASCII, 、。); the published ordering."""
     o = ord(ch)
@@ -148,11 +159,7 @@ def cid_font_pdf(path: Path, lines: list[str], vertical: bool = True, wrong_map:
         "/DescendantFonts [6 0 R]" + (" /ToUnicode 8 0 R" if wrong_map else "") + " >>"
     )
     objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
-        b"/Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+        *_one_page(content, b" /Filter /FlateDecode"),
         font.encode(),
         b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiMin-W3 /CIDSystemInfo << /Registry (Adobe) "
         b"/Ordering (Japan1) /Supplement 2 >> /FontDescriptor 7 0 R /DW 1000 >>",
@@ -195,11 +202,7 @@ def shifted_font_pdf(path: Path, lines: list[str]) -> Path:
         "endcmap CMapName currentdict /CMap defineresource pop end end"
     ).encode()
     objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
-        b"/Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        *_one_page(content),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /ToUnicode 6 0 R >>",
         b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
     ]
