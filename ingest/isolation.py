@@ -126,11 +126,13 @@ def _collect(conn: Connection, path: Path, proc: mp.process.BaseProcess, started
     except (EOFError, OSError):
         proc.join()
         code = proc.exitcode
-        reason = (
-            f"parser crashed (signal {-code}; possibly over the {memory_mb} MB memory limit)"
-            if code is not None and code < 0
-            else f"parser exited with code {code} (possibly over the {memory_mb} MB memory limit)"
-        )
+        if code == -signal.SIGABRT:  # PDFium aborts the process when an allocation fails
+            reason = (f"parser crashed (signal 6: it aborted, most often when the {memory_mb} MB memory limit ran out "
+                      "inflating a compressed stream or a huge image)")
+        elif code is not None and code < 0:
+            reason = f"parser crashed (signal {-code}; possibly over the {memory_mb} MB memory limit)"
+        else:
+            reason = f"parser exited with code {code} (possibly over the {memory_mb} MB memory limit)"
         return ParseResult(path, None, reason, time.monotonic() - started)
     finally:
         conn.close()
