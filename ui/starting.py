@@ -23,6 +23,7 @@ STARTING_JA = (
     "文書アシスタントを起動中です（ナレッジベースとモデルを読み込んでいます）。しばらくしてから再度お試しください。"
 )
 RETRY_AFTER_S = 5
+SHUTDOWN_WAIT_S = 10
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="{retry}">
 <title>Starting…</title></head><body style="font-family:system-ui,sans-serif;max-width:40em;margin:10vh auto">
 <p>{ja}</p><p>{en}</p></body></html>"""
@@ -91,7 +92,10 @@ class StartingGate:
         message = await receive()  # lifespan.shutdown
         if self._to_inner is not None and self._inner_stopped is not None:
             await self._to_inner.put({"type": "lifespan.shutdown"})
-            await self._inner_stopped.wait()
+            try:  # bounded: a stop must never hang on the app's own clean-up
+                await asyncio.wait_for(self._inner_stopped.wait(), SHUTDOWN_WAIT_S)
+            except TimeoutError:
+                pass
         await send({"type": "lifespan.shutdown.complete"})
 
     async def _load(self) -> None:

@@ -44,7 +44,9 @@ def serve(
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     gate = StartingGate(build, failed)
-    server = uvicorn.Server(uvicorn.Config(gate, host=host, port=port, log_level="warning"))
+    # A stop waits at most 10 s for open connections (a browser's event stream stays open for ever).
+    config = uvicorn.Config(gate, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10)
+    server = uvicorn.Server(config)
     console.print(f"Loading the knowledge base and the model; http://{shown}:{port}/ answers \"starting\" until then.")
     try:
         server.run()
