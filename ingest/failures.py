@@ -19,8 +19,7 @@ from assistant.core.files import write_text_atomic
 
 UNCHANGED_FAILURE = "unchanged since it failed last time: not parsed again"
 PARSER_VERSION = 2  # raise when a loader change may turn an old failure into a success
-TRANSIENT = ("timed out", "parser crashed", "parser exited", "too large: parsing needed", "too large: the extracted",
-             "cannot read", "unsupported file type", "too large:", "empty file")
+TRANSIENT = ("timed out", "parser crashed", "parser exited", "too large:")  # time, crashes, memory and size caps
 
 
 def options_key(options: dict[str, Any]) -> str:

@@ -154,7 +154,7 @@ class Ingestor:
         self._embedder: BaseEmbedder | None = None
         self.progress = progress or IngestProgress()
         self._digests: dict[str, str] = {}
-        self._failures = FailureMemo(self.kb_dir / "failed-files.json", options_key(self._parse_options([])))
+        self._failures: FailureMemo | None = None  # read when a run or a dry run classifies files
 
     @property
     def index_spec(self) -> IndexSpec:
@@ -249,7 +249,7 @@ class Ingestor:
                 outcomes.append(FileOutcome(str(f), "failed", f"cannot read: {e.strerror or e}"))
                 continue
             self._digests[str(f)] = digest
-            if (reason := self._failures.known(str(f), digest)) is not None:
+            if self._failures is not None and (reason := self._failures.known(str(f), digest)) is not None:
                 outcomes.append(FileOutcome(str(f), "failed", reason, warnings=[UNCHANGED_FAILURE]))
                 continue
             old = kb.document_by_source(str(f))
@@ -278,6 +278,7 @@ class Ingestor:
         return out
 
     def _plan(self, files, outcomes, roots, labels, prune, t0) -> IngestReport:  # noqa: ANN001
+        self._failures = self._failure_memo([])
         kb = KnowledgeBase.open(self.kb_dir)
         try:
             self._check_configured_model(kb)
@@ -296,11 +297,14 @@ class Ingestor:
             kb.close()
 
     def _run_locked(self, files, outcomes, roots, labels, prune, passwords) -> IngestReport:  # noqa: ANN001
-        self._failures = FailureMemo(self.kb_dir / "failed-files.json", options_key(self._parse_options(passwords)))
+        self._failures = self._failure_memo(passwords)
         report = self._run_remembering(files, outcomes, roots, labels, prune, passwords)
         self._failures.update(report.outcomes, self._digests)
         self._failures.save()
         return report
+
+    def _failure_memo(self, passwords: list[str]) -> FailureMemo:
+        return FailureMemo(self.kb_dir / "failed-files.json", options_key(self._parse_options(passwords)))
 
     def _parse_options(self, passwords: list[str]) -> dict[str, Any]:
         """Everything that can change a file's parse result, for the failure memo's key."""
