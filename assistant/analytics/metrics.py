@@ -103,6 +103,11 @@ def reciprocal_ranks(ranks: Sequence[int | None], k: int = 10) -> list[float]:
     return [1.0 / r if r is not None and r <= k else 0.0 for r in ranks]
 
 
+def ndcg_at(ranks: Sequence[int | None], k: int = 10) -> list[float]:
+    """nDCG@k with one relevant unit per question (the ideal DCG is 1): 1 / log2(rank + 1)."""
+    return [1.0 / math.log2(r + 1) if r is not None and r <= k else 0.0 for r in ranks]
+
+
 def citation_precision(cited: Sequence[str], gold: set[str]) -> float | None:
     """Share of cited keys that are gold; None when nothing was cited (not counted, reported separately)."""
     if not cited:
