@@ -176,7 +176,23 @@ class RetrievalSettings(_Section):
         description="BM25 scores at most about this many (word, chunk) postings per query: the most common "
         "query words are left out beyond it, which bounds keyword latency at any index size.",
     )
-    neighbours: int = Field(1, ge=0, le=5, description="Adjacent chunks added around each hit as context.")
+    neighbours: int = Field(
+        3, ge=0, le=10, description="Adjacent chunks of the hit's own section (or page) added to it as context."
+    )
+    parent_tokens: int = Field(
+        450, ge=32, description="Token budget of one hit's context: its best chunk and the section around it."
+    )
+    # Section-aware ranking (bench/retrieval.py, tuned on the even-numbered questions of each dev set):
+    section_rest_weight: float = Field(
+        0.1, ge=0, le=1, description="A section scores its best chunk plus this share of its other matching chunks."
+    )
+    duplicate_similarity: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="A section this similar (word overlap) to a better one in another document, such as the same "
+        "page of a sibling model's manual, is moved after the distinct results. 1 turns it off.",
+    )
     context_tokens: int = Field(1500, ge=64, description="Token budget of the context handed to the model.")
     search_threads: int = Field(
         1, ge=1, description="FAISS threads per query; one query on a busy 2-core machine is fastest on 1."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -263,9 +264,9 @@ class Searcher:
         vector: np.ndarray | None = None,
         neighbours: int | None = None,
     ) -> list[Hit]:
-        """Top-k hits for `query` among the documents `principal` may read (refused without one). Each hit's
-        context holds `neighbours` chunks either side (retrieval.neighbours unless given); a chunk inside a better
-        hit's context is not a hit of its own."""
+        """Top-k sections for `query` among the documents `principal` may read (refused without one), each as its
+        best chunk with up to `neighbours` chunks of the same section either side as context (retrieval.neighbours
+        unless given)."""
         principal = require_principal(principal)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -289,7 +290,7 @@ class Searcher:
                 self.reranker.rerank(query, hits[: self.settings.rerank_candidates])
                 + hits[self.settings.rerank_candidates :]
             )
-        return self._expand(hits, k, self.settings.neighbours if neighbours is None else neighbours)
+        return self._sections(hits, k, self.settings.neighbours if neighbours is None else neighbours)
 
     def _load(self, ids: list[int], fused: dict[int, dict[str, float]]) -> list[Hit]:
         if not ids:
@@ -333,29 +334,103 @@ class Searcher:
             )
         return hits
 
-    def _expand(self, hits: list[Hit], k: int, width: int) -> list[Hit]:
-        """Keep the best k hits that are not already inside a better hit's context; add neighbour chunks."""
-        covered: set[int] = set()
+    def _sections(self, hits: list[Hit], k: int, width: int) -> list[Hit]:
+        """Rank sections rather than chunks, so one long section does not fill the results with its pieces and a
+        section matching in several places ranks above one lucky chunk. A section's score is its best chunk's
+        plus `section_rest_weight` times the rest; its best chunk is the hit, with the section around it as
+        context. A near-copy of a better section from another document comes after the distinct ones."""
+        groups: dict[tuple, list[Hit]] = {}
+        for hit in hits:  # best first
+            groups.setdefault(_section_key(hit), []).append(hit)
+        lam = self.settings.section_rest_weight
+        ranked = []
+        for members in groups.values():
+            best = members[0]
+            best.score += lam * sum(m.score for m in members[1:])
+            ranked.append(best)
+        ranked.sort(key=lambda h: (-h.score, h.id))
         out: list[Hit] = []
-        for hit in hits:
+        covered: set[int] = set()
+        for hit in _distinct_first(ranked, k, self.settings.duplicate_similarity):
             if hit.id in covered:
-                continue  # an overlapping neighbour of a better hit: its text is already there
-            rows = self.kb.conn.execute(
-                "SELECT id, text FROM chunks WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
-                (hit.doc_id, hit.ordinal - width, hit.ordinal + width),
-            ).fetchall()
-            context = ""
-            for r in rows:
-                if r["id"] != hit.id and r["id"] in covered:
-                    continue
-                context = _join_overlapping(context, r["text"]) if context else r["text"]
-                hit.covered_ids.append(r["id"])
-            hit.context = context or hit.text
+                continue  # inside a better hit's context (documents without headings or pages)
+            self._add_context(hit, width)
             covered.update(hit.covered_ids)
             out.append(hit)
             if len(out) == k:
                 break
         return out
+
+    def _add_context(self, hit: Hit, width: int) -> None:
+        """The hit's chunk and its section around it, contiguous, within `parent_tokens`."""
+        rows = self.kb.conn.execute(
+            "SELECT id, ordinal, text, n_tokens, heading_path, page_start FROM chunks "
+            "WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
+            (hit.doc_id, hit.ordinal - width, hit.ordinal + width),
+        ).fetchall()
+        key = _section_key(hit)
+        same = {r["ordinal"]: r for r in rows if _row_section_key(hit, r) == key}
+        if hit.ordinal not in same:
+            hit.context, hit.covered_ids = hit.text, [hit.id]
+            return
+        budget = self.settings.parent_tokens - same[hit.ordinal]["n_tokens"]
+        lo = hi = hit.ordinal
+        for step in range(1, width + 1):  # after, then before: a chunk's text goes on after it
+            for o in (hit.ordinal + step, hit.ordinal - step):
+                if o in same and (o == hi + 1 or o == lo - 1) and same[o]["n_tokens"] <= budget:
+                    budget -= same[o]["n_tokens"]
+                    lo, hi = min(lo, o), max(hi, o)
+        context = ""
+        for o in range(lo, hi + 1):
+            context = _join_overlapping(context, same[o]["text"]) if context else same[o]["text"]
+            hit.covered_ids.append(same[o]["id"])
+        hit.context = context
+
+
+def _section_key(hit: Hit) -> tuple:
+    """The unit results are ranked by: the heading path in its document; the page of a paginated document
+    without headings; else the chunk itself (a text file without structure has no better unit)."""
+    if hit.heading_path:
+        return (hit.doc_id, tuple(hit.heading_path))
+    if hit.paginated:
+        return (hit.doc_id, (), hit.page_start)
+    return (hit.doc_id, (), -1, hit.ordinal)
+
+
+def _row_section_key(hit: Hit, row: Any) -> tuple:
+    path = json.loads(row["heading_path"])
+    if path:
+        return (hit.doc_id, tuple(path))
+    if hit.paginated:
+        return (hit.doc_id, (), row["page_start"])
+    return (hit.doc_id, (), -1, hit.ordinal)  # no structure: every neighbour is context of this hit
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.lower()))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _distinct_first(ranked: list[Hit], k: int, threshold: float) -> list[Hit]:
+    """Move a hit whose text nearly repeats a better hit's from another document (manuals of sibling models
+    share whole pages) after the distinct hits, so the first k show k different answers."""
+    if threshold >= 1:
+        return ranked
+    kept: list[tuple[Hit, frozenset[str]]] = []
+    later: list[Hit] = []
+    for i, hit in enumerate(ranked):
+        if len(kept) >= k:
+            return [h for h, _ in kept] + later + ranked[i:]
+        words = _words(hit.text)
+        if any(
+            other.doc_id != hit.doc_id and len(words & w) >= threshold * max(1, len(words | w)) for other, w in kept
+        ):
+            later.append(hit)
+        else:
+            kept.append((hit, words))
+    return [h for h, _ in kept] + later
 
 
 def build_searcher(
