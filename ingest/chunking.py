@@ -2,7 +2,9 @@
 
 LangChain's RecursiveCharacterTextSplitter does the splitting; this module feeds it one heading
 section at a time (so a chunk never straddles two headings), adds Japanese sentence ends to its
-separators, and maps every chunk back to the pages it came from.
+separators, and maps every chunk back to the pages it came from. A chunk that starts inside a table
+(rows "cell | cell", as the DOCX, HTML and Markdown loaders write them) gets the table's header row
+first: a row of numbers means nothing without the names of its columns.
 """
 
 from __future__ import annotations
@@ -42,6 +44,29 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _table_headers(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, header row) of every table in `text`: two or more consecutive lines with " | "."""
+    tables: list[tuple[int, int, str]] = []
+    pos = 0
+    run: list[tuple[int, str]] = []
+    for line in [*text.split("\n"), ""]:
+        if " | " in line:
+            run.append((pos, line))
+        else:
+            if len(run) >= 2:
+                tables.append((run[0][0], run[-1][0] + len(run[-1][1]), run[0][1]))
+            run = []
+        pos += len(line) + 1
+    return tables
+
+
+def _with_header(body: str, start: int, tables: list[tuple[int, int, str]]) -> str:
+    for t_start, t_end, header in tables:
+        if t_start < start <= t_end and not body.startswith(header):
+            return header + "\n" + body
+    return body
+
+
 class Chunker:
     def __init__(self, count_tokens: Callable[[str], int], chunk_tokens: int, overlap_tokens: int, min_chars: int = 20):
         self.count_tokens = count_tokens
@@ -73,13 +98,21 @@ class Chunker:
         chunks: list[Chunk] = []
         seen: dict[str, int] = {}
         for path, text, offsets, pages in self._sections(doc.blocks):
+            tables = _table_headers(text)
+            search_from = 0
             for piece in self.splitter.create_documents([text]):
                 body = piece.page_content.strip()
                 if not body:
                     continue
-                start = piece.metadata.get("start_index", 0)
-                first = pages[max(0, bisect.bisect_right(offsets, max(start, 0)) - 1)]
-                last = pages[max(0, bisect.bisect_right(offsets, max(start, 0) + len(body) - 1) - 1)]
+                # LangChain's start_index is -1 for some chunks (keep_separator="end" with overlap), which put
+                # them on the section's first page: find each chunk after the previous one's start instead.
+                start = text.find(body, search_from)
+                if start < 0:
+                    start = max(piece.metadata.get("start_index", 0), 0)
+                search_from = start + 1
+                body = _with_header(body, start, tables)
+                first = pages[max(0, bisect.bisect_right(offsets, start) - 1)]
+                last = pages[max(0, bisect.bisect_right(offsets, start + len(piece.page_content.strip()) - 1) - 1)]
                 if chunks and len(body) < self.min_chars and chunks[-1].heading_path == path:
                     # A stray fragment (a lone line after a split) belongs with the chunk before it.
                     prev = chunks[-1]

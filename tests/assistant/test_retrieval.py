@@ -99,10 +99,19 @@ def test_context_budget_and_langchain_retriever(searcher, embedder):
     assert docs[0].metadata["page"] >= 1 and docs[0].metadata["heading_path"]
 
 
-def test_neighbour_expansion_joins_adjacent_chunks_without_duplicates(searcher):
-    hit = searcher.search("What does VPN error 809 mean?", 1, principal=EVERYONE)[0]
-    assert hit.text in hit.context and len(hit.context) >= len(hit.text)
-    assert len(hit.covered_ids) >= 2
+def test_a_hits_context_is_its_own_section(searcher, sample_kb):
+    _, kb = sample_kb
+    for query in ("What does VPN error 809 mean?", "プレス機の始業前点検では何を確認しますか？"):
+        for hit in searcher.search(query, 5, principal=EVERYONE):
+            assert hit.text in hit.context and hit.id in hit.covered_ids
+            paths = {
+                r[0]
+                for r in kb.conn.execute(
+                    f"SELECT heading_path FROM chunks WHERE id IN ({','.join('?' * len(hit.covered_ids))})",
+                    hit.covered_ids,
+                )
+            }
+            assert paths == {json.dumps(hit.heading_path, ensure_ascii=False)}, (query, hit.heading_path)
 
 
 def test_a_search_without_a_principal_is_refused(searcher):

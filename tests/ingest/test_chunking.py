@@ -57,3 +57,41 @@ def test_every_chunk_of_a_real_manual_keeps_file_page_and_heading(embedder):
     for block in doc.blocks:
         head = block.text.split(". ")[0][:60]
         assert any(head in c.text for c in chunks), head
+
+
+def test_a_table_split_over_chunks_repeats_its_header_row(embedder, tmp_path):
+    """A DOCX table longer than one chunk: every chunk holding its rows starts with the column names."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Torque table", 1)
+    table = document.add_table(rows=1, cols=3)
+    for cell, name in zip(table.rows[0].cells, ["Bolt", "Torque (N·m)", "Check interval"], strict=True):
+        cell.text = name
+    for i in range(40):
+        row = table.add_row().cells
+        row[0].text, row[1].text, row[2].text = f"M{8 + i}", str(20 + 5 * i), f"{100 * (i + 1)} hours"
+    document.add_paragraph("Retighten every bolt after the first 50 hours.")
+    path = tmp_path / "torque.docx"
+    document.save(path)
+    chunks = Chunker(embedder.count_tokens, 80, 10).chunk(load_file(path, LoadOptions()), "k")
+    with_rows = [c for c in chunks if " | " in c.text]
+    assert len(with_rows) >= 3
+    assert all(c.text.startswith("Bolt | Torque (N·m) | Check interval") for c in with_rows)
+    assert any("M47 | 215 | 4000 hours" in c.text for c in with_rows)  # the last row is kept
+    # Text before and after a table is not given the header.
+    assert not any(c.text.startswith("Bolt |") and "Retighten" in c.text.split("\n")[0] for c in chunks)
+
+
+def test_every_chunk_is_mapped_to_the_page_its_text_starts_on(embedder):
+    """LangChain reports start_index -1 for some overlapping chunks; those once landed on the section's first page."""
+    blocks = [
+        Block("\n".join(f"Line {i} of page {p} says torque {p * 10 + i} N·m." for i in range(12)), p, ["Torque"])
+        for p in range(1, 7)
+    ]
+    chunks = Chunker(embedder.count_tokens, 60, 15).chunk(_doc(blocks), "k")
+    assert len(chunks) >= 8
+    for c in chunks:
+        first_page = int(c.text.split(" of page ")[1].split()[0])
+        last_page = int(c.text.rsplit(" of page ", 1)[1].split()[0])
+        assert (c.page_start, c.page_end) == (first_page, last_page), c.text
