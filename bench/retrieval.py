@@ -89,7 +89,11 @@ def rank_of(gold: frozenset[str], units: list[str]) -> int | None:
     return m.rank_of_gold(list(dict.fromkeys(units)), set(gold))
 
 
-def subsample(questions: list[Question], max_q: int | None) -> list[Question]:
+def subsample(questions: list[Question], max_q: int | None, half: str = "all") -> list[Question]:
+    """Evenly spaced questions; `half` "tune" keeps the even-numbered ones (what settings were chosen on),
+    "report" the odd-numbered ones."""
+    if half != "all":
+        questions = questions[0 if half == "tune" else 1 :: 2]
     if not max_q or len(questions) <= max_q:
         return questions
     step = len(questions) / max_q
@@ -103,6 +107,7 @@ def run_set(
     grid: bool,
     stock: bool = True,
     sudachi_mode: str | None = None,
+    half: str = "all",
 ) -> list[dict]:
     from assistant.core.config import Settings
     from assistant.core.identity import Principal
@@ -112,7 +117,7 @@ def run_set(
     from assistant.retrieval.fusion import convex_fuse, rrf_fuse
     from ingest.pipeline import Ingestor
 
-    questions = subsample(bench.questions, max_q)
+    questions = subsample(bench.questions, max_q, half)
     s = Settings()
     s.embedding.backend, s.embedding.model = EMBEDDERS[embedder_name]
     s.retrieval.neighbours = 0
@@ -169,7 +174,7 @@ def run_set(
 
         q_ms = lambda xs: (statistics.median(xs) * 1000, sorted(xs)[int(0.95 * (len(xs) - 1))] * 1000)  # noqa: E731
         base = {
-            "set": bench.name,
+            "set": bench.name if half == "all" else f"{bench.name} ({half} half)",
             "embedder": embedder_name,
             "files": len(bench.files),
             "units": len(reachable),
@@ -270,6 +275,12 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
     ap.add_argument("--no-stock", action="store_true", help="skip the stock LangChain recipe")
     ap.add_argument("--sudachi-mode", choices=["A", "B", "C"], help="override retrieval.sudachi_mode")
+    ap.add_argument(
+        "--half",
+        choices=["all", "tune", "report"],
+        default="all",
+        help="even-numbered questions (tune: what the settings were chosen on) or odd-numbered (report)",
+    )
     args = ap.parse_args()
     paths = args.files or [f for f in [*DEFAULT_SETS, EMANUAL] if f.exists()]
     if not paths:
@@ -283,7 +294,8 @@ def main() -> int:
     configured = next(k for k, (backend, _) in EMBEDDERS.items() if backend == Settings().embedding.backend)
     for emb in args.embedder or [configured]:
         for path in paths:
-            new = run_set(load_set(path), emb, args.max_questions, args.grid, not args.no_stock, args.sudachi_mode)
+            bench = load_set(path)
+            new = run_set(bench, emb, args.max_questions, args.grid, not args.no_stock, args.sudachi_mode, args.half)
             print_rows(new)
             rows += new
     for r in rows:

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "ingest": ("our ingestion vs the stock LangChain PDF recipe, sample manuals", [], ["--repeat", "3"]),
     "retrieval": (
-        "dense / BM25 / hybrid vs the stock LangChain recipe on JSQuAD and XQuAD-en",
+        "dense / BM25 / hybrid vs the stock LangChain recipe on JSQuAD, XQuAD-en and the E-Manual sections",
         ["--max-questions", "300"],
         [],
     ),

@@ -31,13 +31,17 @@ class Chunk:
     page_start: int
     page_end: int
     n_tokens: int
+    doc_title: str = ""
 
     @property
     def embed_text(self) -> str:
-        """What the embedder sees: the heading path gives a short chunk the context it lacks on its own."""
-        if not self.heading_path:
-            return self.text
-        return " > ".join(self.heading_path) + "\n" + self.text
+        """What the embedder and the keyword index see: the heading path, or the document's title where there is
+        none, gives a small chunk the context it lacks on its own."""
+        if self.heading_path:
+            return " > ".join(self.heading_path) + "\n" + self.text
+        if self.doc_title and not self.text.startswith(self.doc_title):
+            return self.doc_title + "\n" + self.text
+        return self.text
 
 
 def text_hash(text: str) -> str:
@@ -120,7 +124,9 @@ class Chunker:
                     prev.page_end = max(prev.page_end, last)
                     prev.n_tokens = self.count_tokens(prev.text)
                     continue
-                chunks.append(Chunk("", len(chunks), body, list(path), first, last, self.count_tokens(body)))
+                chunks.append(
+                    Chunk("", len(chunks), body, list(path), first, last, self.count_tokens(body), doc.title or "")
+                )
         for ch in chunks:
             # Stable id: same document, same text (and same occurrence of it) -> same id on every re-ingest.
             h = text_hash(ch.embed_text)

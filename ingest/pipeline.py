@@ -166,7 +166,7 @@ class Ingestor:
 
     def _records(self, chunks: list[Chunk]) -> list[ChunkRecord]:
         tokenizer = get_tokenizer(self.settings.retrieval.sudachi_mode)
-        return [_record(c, " ".join(tokenizer.tokens(c.embed_text))) for c in chunks]
+        return [_record(c, " ".join(tokenizer.index_terms(c.embed_text))) for c in chunks]
 
     @property
     def embedder(self) -> BaseEmbedder:
@@ -496,6 +496,7 @@ class Ingestor:
                             c["page_start"],
                             c["page_end"],
                             self.embedder.count_tokens(c["text"]),
+                            d.title or "",
                         )
                         for c in stored
                     ]

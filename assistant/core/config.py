@@ -92,8 +92,10 @@ class IngestSettings(_Section):
 
 
 class ChunkingSettings(_Section):
-    chunk_tokens: int = Field(200, ge=16, description="Target chunk size in tokens of the embedding model.")
-    overlap_tokens: int = Field(30, ge=0)
+    # Small chunks match precisely; results are whole sections with the section around the best chunk as context
+    # (retrieval.parent_tokens). 60 measured best on emanual-qa (bench/RESULTS.md).
+    chunk_tokens: int = Field(60, ge=16, description="Target chunk size in tokens of the embedding model.")
+    overlap_tokens: int = Field(8, ge=0)
     min_chunk_chars: int = Field(20, ge=1, description="Shorter fragments are merged into a neighbour.")
 
     @field_validator("overlap_tokens")
@@ -177,7 +179,7 @@ class RetrievalSettings(_Section):
         "query words are left out beyond it, which bounds keyword latency at any index size.",
     )
     neighbours: int = Field(
-        3, ge=0, le=10, description="Adjacent chunks of the hit's own section (or page) added to it as context."
+        4, ge=0, le=10, description="Adjacent chunks of the hit's own section (or page) added to it as context."
     )
     parent_tokens: int = Field(
         450, ge=32, description="Token budget of one hit's context: its best chunk and the section around it."

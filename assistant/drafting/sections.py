@@ -60,10 +60,10 @@ def build_section(
         total = sum(weights.values())
         scored = []
         for rank, hit in enumerate(hits):
-            if language_of(hit.text) != language:
+            if language_of(hit.context) != language:
                 other_language.append(hit)
                 continue
-            found = set(tokens(hit.text)) | set(tokens(" ".join(hit.heading_path)))
+            found = set(tokens(hit.context)) | set(tokens(" ".join(hit.heading_path)))
             share = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
             scored.append((share, rank, hit))
         best = max((sc for sc, _, _ in scored), default=0.0)
@@ -92,7 +92,7 @@ def build_section(
     seen = {_key(s) for s in already}
     for _, hit in sorted(kept.values(), key=lambda rh: (first_rank[rh[1].doc_id], rh[1].doc_id, rh[1].ordinal)):
         heading = clean_title(hit.heading_path[-1]) if len(hit.heading_path) > 1 else ""
-        for block in _blocks(hit.text, citation_of(hit), heading if heading != item.title else ""):
+        for block in _blocks(hit.context, citation_of(hit), heading if heading != item.title else ""):
             block.statements = [st for st in block.statements if _key(st.text) not in seen]
             seen.update(_key(st.text) for st in block.statements)
             if block.statements or block.rows:
@@ -165,7 +165,7 @@ def _needs_input(
     section.status = "needs_input"
     found: set[str] = set()
     for hit in hits:
-        found |= set(tokens(hit.text)) | set(tokens(" ".join(hit.heading_path)))
+        found |= set(tokens(hit.context)) | set(tokens(" ".join(hit.heading_path)))
     absent = [t for t, _ in sorted(weights.items(), key=lambda tw: -tw[1]) if t not in found][:5]
     ja = language == "ja"
     if repeated:

@@ -108,10 +108,8 @@ class DraftingService:
                 doc = next(d for d in searcher.kb.documents() if d.id == brief.revise)
                 return outline_of_document(doc.name, searcher.kb.chunks_of(brief.revise))
             query = " ".join(x for x in (brief.title, brief.purpose, brief.audience) if x)
-            hits = searcher.search(
-                query, OUTLINE_HITS, principal=principal, doc_ids=brief.sources or None, neighbours=0
-            )
-            hits = [h for h in hits if language_of(h.text) == brief.language]
+            hits = searcher.search(query, OUTLINE_HITS, principal=principal, doc_ids=brief.sources or None)
+            hits = [h for h in hits if language_of(h.context) == brief.language]
             idf = term_idf(searcher, self.tokens(query))
             hits = [h for i, h in enumerate(hits) if i == 0 or self._covers(h, query, idf) >= OUTLINE_SHARE]
             chunks = {d: searcher.kb.chunks_of(d) for d in {h.doc_id for h in hits}}
@@ -120,7 +118,7 @@ class DraftingService:
     def _covers(self, hit: Hit, query: str, idf: dict[str, float]) -> float:
         """The idf-weighted share of the query's words in the hit's text and headings."""
         words = set(self.tokens(query))
-        found = set(self.tokens(hit.text)) | set(self.tokens(" ".join(hit.heading_path)))
+        found = set(self.tokens(hit.context)) | set(self.tokens(" ".join(hit.heading_path)))
         total = sum(idf.get(w, 0.0) for w in words)
         return sum(idf.get(w, 0.0) for w in words & found) / total if total else 0.0
 
@@ -141,7 +139,7 @@ class DraftingService:
         docs = draft.brief.sources or None
         with self.kb.acquire() as searcher:
             searches = [
-                (q, searcher.search(q, SECTION_HITS, principal=principal, doc_ids=docs, neighbours=0))
+                (q, searcher.search(q, SECTION_HITS, principal=principal, doc_ids=docs))
                 for q in topics(item)
             ]
             idf = term_idf(searcher, self.tokens(f"{item.title} {item.purpose}"))

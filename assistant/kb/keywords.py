@@ -5,6 +5,11 @@ tokenizer matches unrelated words sharing a kanji. Sudachi splits into dictionar
 their normalised form (「行なう」 and 「行う」 match). Particles, auxiliaries, punctuation and common
 English function words carry no topic and are dropped. ASCII words are lower-cased and reduced by
 the classic S-stemmer (plural -> singular) so "passwords" finds "password".
+
+The keyword index also holds the character bigrams of Japanese text (`index_terms`): they match where
+the dictionary splits a compound differently in the question and in the manual, and a question's words and
+bigrams together ranked JSQuAD's gold paragraph first more often than words alone (bench/RESULTS.md).
+Only the index and its queries use them; word counts elsewhere (coverage, idf) stay words.
 """
 
 from __future__ import annotations
@@ -79,9 +84,30 @@ class KeywordTokenizer:
                     out.append(m.normalized_form())
         return out
 
+    def index_terms(self, text: str) -> list[str]:
+        """What the keyword index stores and is queried with: the words, then the bigrams of Japanese runs."""
+        words = self.tokens(text)
+        if not contains_japanese(text):
+            return words
+        return words + bigrams(text)
+
     @staticmethod
     def _ascii(text: str) -> list[str]:
         return [s_stem(w) for w in _ASCII_WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+_RUN = re.compile(r"[^\W_]+")
+BIGRAM_PREFIX = "bg"  # keeps a bigram apart from a two-character word in the same index
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of the non-ASCII runs of `text` (a one-character run is kept whole)."""
+    out: list[str] = []
+    for run in _RUN.findall(unicodedata.normalize("NFKC", text).lower()):
+        if run.isascii():
+            continue
+        out.extend(BIGRAM_PREFIX + run[i : i + 2] for i in range(max(1, len(run) - 1)))
+    return out
 
 
 _DICTIONARY_LOCK = threading.Lock()

@@ -208,7 +208,7 @@ class Searcher:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def keyword(self, query: str, n: int, scope: Scope = Scope()) -> list[tuple[int, float]]:
-        terms = self._selective_terms(list(dict.fromkeys(self.tokenizer.tokens(query))))
+        terms = self._selective_terms(list(dict.fromkeys(self.tokenizer.index_terms(query))))
         if not terms:
             return []
         docs = self._allowed_docs(scope)
@@ -353,7 +353,7 @@ class Searcher:
         covered: set[int] = set()
         for hit in _distinct_first(ranked, k, self.settings.duplicate_similarity):
             if hit.id in covered:
-                continue  # inside a better hit's context (documents without headings or pages)
+                continue  # inside a better hit's context
             self._add_context(hit, width)
             covered.update(hit.covered_ids)
             out.append(hit)
@@ -364,7 +364,7 @@ class Searcher:
     def _add_context(self, hit: Hit, width: int) -> None:
         """The hit's chunk and its section around it, contiguous, within `parent_tokens`."""
         rows = self.kb.conn.execute(
-            "SELECT id, ordinal, text, n_tokens, heading_path, page_start FROM chunks "
+            "SELECT id, ordinal, text, n_tokens, heading_path, page_start, page_end FROM chunks "
             "WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
             (hit.doc_id, hit.ordinal - width, hit.ordinal + width),
         ).fetchall()
@@ -384,26 +384,20 @@ class Searcher:
         for o in range(lo, hi + 1):
             context = _join_overlapping(context, same[o]["text"]) if context else same[o]["text"]
             hit.covered_ids.append(same[o]["id"])
+            hit.page_start = min(hit.page_start, same[o]["page_start"])
+            hit.page_end = max(hit.page_end, same[o]["page_end"])  # a citation names every page its text is on
         hit.context = context
 
 
 def _section_key(hit: Hit) -> tuple:
-    """The unit results are ranked by: the heading path in its document; the page of a paginated document
-    without headings; else the chunk itself (a text file without structure has no better unit)."""
-    if hit.heading_path:
-        return (hit.doc_id, tuple(hit.heading_path))
-    if hit.paginated:
-        return (hit.doc_id, (), hit.page_start)
-    return (hit.doc_id, (), -1, hit.ordinal)
+    """The unit results are ranked by: the heading path in its document, or the page where there is none (a text
+    file without headings is one page)."""
+    return (hit.doc_id, tuple(hit.heading_path), 0 if hit.heading_path else hit.page_start)
 
 
 def _row_section_key(hit: Hit, row: Any) -> tuple:
     path = json.loads(row["heading_path"])
-    if path:
-        return (hit.doc_id, tuple(path))
-    if hit.paginated:
-        return (hit.doc_id, (), row["page_start"])
-    return (hit.doc_id, (), -1, hit.ordinal)  # no structure: every neighbour is context of this hit
+    return (hit.doc_id, tuple(path), 0 if path else row["page_start"])
 
 
 def _words(text: str) -> frozenset[str]:
