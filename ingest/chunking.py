@@ -18,6 +18,10 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.document import Block, ParsedDocument
 
+# Bumped when chunks or their keywords are made differently (2: table header rows, the document's title on chunks
+# without headings, Japanese bigrams in the keywords): stored documents made another way are chunked again.
+CHUNKER_VERSION = "2"
+
 # Paragraph, line, then sentence ends (Japanese full-width first), then clauses and words.
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", ". ", "! ", "? ", "；", "; ", "、", ", ", " ", ""]
 

@@ -26,7 +26,7 @@ from assistant.kb import ChunkRecord, DocumentRecord, GenerationWriter, Knowledg
 from assistant.kb.keywords import get_tokenizer
 from assistant.kb.schema import IDENTITY_KEYS
 from assistant.kb.vector_index import IndexSpec
-from ingest.chunking import Chunk, Chunker, text_hash
+from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker, text_hash
 from ingest.document import ParsedDocument
 from ingest.failures import UNCHANGED_FAILURE, FailureMemo, options_key
 from ingest.isolation import parse_files
@@ -253,7 +253,8 @@ class Ingestor:
                 outcomes.append(FileOutcome(str(f), "failed", reason, warnings=[UNCHANGED_FAILURE]))
                 continue
             old = kb.document_by_source(str(f))
-            if old is not None and old.content_hash == digest:
+            # A file chunked another way (another chunk size, an older chunker) is chunked again, once.
+            if old is not None and old.content_hash == digest and old.metadata.get("chunking") == self._chunking:
                 groups, tags = labels
                 new_groups = groups if groups is not None else old.groups
                 new_tags = tags if tags is not None else old.tags
@@ -264,6 +265,12 @@ class Ingestor:
                 continue
             to_parse.append((f, digest, old))
         return to_parse, regroup, outcomes
+
+    @property
+    def _chunking(self) -> str:
+        """How chunks and their keywords are made: stored with each document, so a change re-chunks it."""
+        c = self.settings.chunking
+        return f"{CHUNKER_VERSION}/{c.chunk_tokens}/{c.overlap_tokens}/{c.min_chunk_chars}"
 
     def _prunable(self, kb: KnowledgeBase, roots: list[Path]) -> list[DocumentRecord]:
         """Documents under the given folders (or at the given file paths) whose files are gone."""
@@ -429,7 +436,7 @@ class Ingestor:
             paginated=parsed.paginated,
             groups=list(dict.fromkeys(doc_groups)),
             tags=list(dict.fromkeys(doc_tags)),
-            metadata=parsed.metadata,
+            metadata=parsed.metadata | {"chunking": self._chunking},
             warnings=parsed.warnings,
         )
         writer.add_document(record, self._records(chunks), vectors)

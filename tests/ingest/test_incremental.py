@@ -30,6 +30,20 @@ def test_first_ingest_of_the_samples_then_unchanged_rerun(make_ingestor, setting
     assert second.generation == first.generation  # nothing changed, no new generation
 
 
+def test_a_new_chunk_size_rechunks_every_file_once(make_ingestor, settings, samples_copy):
+    """Documents chunked another way (an upgrade, or a changed [chunking]) are chunked again on the next run."""
+    before = settings.model_copy(deep=True)
+    before.chunking.chunk_tokens, before.chunking.overlap_tokens = 200, 30
+    make_ingestor(before).run([samples_copy])
+    big = KnowledgeBase.open(settings.paths.kb_dir).counts()["chunks"]
+    rerun = make_ingestor().run([samples_copy])  # the shipped chunk size
+    assert rerun.counts["replaced"] == 5, rerun.counts
+    kb = KnowledgeBase.open(settings.paths.kb_dir)
+    assert kb.counts()["chunks"] > big and kb.verify() == []
+    assert {d.metadata["chunking"] for d in kb.documents()} == {f"2/{settings.chunking.chunk_tokens}/8/20"}
+    assert make_ingestor().run([samples_copy]).counts["skipped"] == 5
+
+
 def test_changed_file_replaced_reusing_vectors_of_unchanged_chunks(make_ingestor, settings, samples_copy):
     make_ingestor().run([samples_copy])
     faq = samples_copy / "remote-work-faq.md"
