@@ -33,6 +33,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
         ["--max-questions", "300"],
         [],
     ),
+    "embedders": ("passages/s of USE, MiniLM and e5-small through our backends and e5 raw", ["--passages", "32"], []),
     "scale": (
         "query latency and memory by knowledge-base size, vs exact search",
         ["--sizes", "10000", "100000", "--queries", "100"],

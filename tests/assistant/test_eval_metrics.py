@@ -9,6 +9,7 @@ from assistant.analytics.metrics import (
     contains_answer,
     exact_match,
     f1,
+    ndcg_at,
     percentile,
     rank_of_gold,
     recall_at,
@@ -63,6 +64,8 @@ def test_retrieval_ranks_recall_and_mrr():
     assert sum(recall_at(ranks, 10)) / 4 == 0.5
     # MRR@10 = (1 + 1/3 + 0 + 0) / 4 = 1/3
     assert sum(reciprocal_ranks(ranks)) / 4 == pytest.approx(1 / 3)
+    # nDCG@10 with one relevant unit: 1/log2(1+1) = 1, 1/log2(3+1) = 0.5, 0, 0 (rank 12 is past 10)
+    assert ndcg_at(ranks, 10) == pytest.approx([1.0, 0.5, 0.0, 0.0])
 
 
 def test_citation_precision_and_abstention():
