@@ -167,9 +167,9 @@ class RetrievalSettings(_Section):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     # Fusion weights by query language, measured with bench/retrieval.py --grid (bench/RESULTS.md):
     # Sudachi BM25 is the stronger ranker on Japanese, so keywords lead there.
-    dense_weight_en: float = Field(0.7, ge=0)
+    dense_weight_en: float = Field(0.3, ge=0)
     keyword_weight_en: float = Field(1.0, ge=0)
-    dense_weight_ja: float = Field(0.2, ge=0)
+    dense_weight_ja: float = Field(0.1, ge=0)
     keyword_weight_ja: float = Field(1.0, ge=0)
     sudachi_mode: Literal["A", "B", "C"] = "B"
     keyword_max_postings: int = Field(
@@ -186,7 +186,7 @@ class RetrievalSettings(_Section):
     )
     # Section-aware ranking (bench/retrieval.py, tuned on the even-numbered questions of each dev set):
     section_rest_weight: float = Field(
-        0.1, ge=0, le=1, description="A section scores its best chunk plus this share of its other matching chunks."
+        0.0, ge=0, le=1, description="A section scores its best chunk plus this share of its other matching chunks."
     )
     duplicate_similarity: float = Field(
         0.8,
