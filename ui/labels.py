@@ -57,6 +57,7 @@ LABELS: dict[str, dict[str, str]] = {
     "chat.evidence_label": {"ja": "根拠", "en": "evidence"},
     "chat.page": {"ja": "ページ", "en": "page"},
     "chat.section": {"ja": "節", "en": "section"},
+    "chat.also_in": {"ja": "同じ内容", "en": "also in"},
     "feedback.title": {"ja": "この回答は役に立ちましたか？", "en": "Was this answer helpful?"},
     "feedback.up": {"ja": "👍 役に立った", "en": "👍 Helpful"},
     "feedback.down": {"ja": "👎 役に立たなかった", "en": "👎 Not helpful"},

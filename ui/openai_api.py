@@ -61,7 +61,7 @@ def extras(answer: Answer) -> dict[str, Any]:
         "outcome": answer.outcome,
         "sources": [
             {"number": s.number, "file": s.file, "page": s.page, "section": s.section, "cited": s.cited,
-             "snippet": s.snippet}
+             "snippet": s.snippet, "also_in": s.also_in}
             for s in answer.sources
         ],
         "evidence": [

@@ -29,6 +29,8 @@ def sources_html(answer: Answer | None, lang: str) -> str:
     parts = []
     for s in rows:
         where = " · ".join(x for x in (s.pages, s.section) if x)
+        if s.also_in:
+            where += f" ({t(lang, 'chat.also_in')}: {', '.join(s.also_in)})"
         cited = " da-cited" if s.cited else ""
         parts.append(
             f"<details class='da-source{cited}' {'open' if s.cited else ''}>"

@@ -30,6 +30,7 @@ class Source:
     cited: bool = False
     passage: str = ""  # the text given to the model; evidence offsets point into it
     ocr: bool = False  # read by OCR from a scanned page: said with the page, as the text may hold OCR errors
+    also_in: list[str] = field(default_factory=list)  # the same section in other manuals, "file p.N"
 
     @property
     def pages(self) -> str:
@@ -59,6 +60,7 @@ class Source:
             doc_id=hit.doc_id,
             passage=hit.context or hit.text,
             ocr=hit.ocr,
+            also_in=[f"{c.name} {c.pages}".strip() for c in hit.copies],
         )
 
 

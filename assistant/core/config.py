@@ -169,7 +169,7 @@ class RetrievalSettings(_Section):
     # Sudachi BM25 is the stronger ranker on Japanese, so keywords lead there.
     dense_weight_en: float = Field(0.3, ge=0)
     keyword_weight_en: float = Field(1.0, ge=0)
-    dense_weight_ja: float = Field(0.1, ge=0)
+    dense_weight_ja: float = Field(0.2, ge=0)
     keyword_weight_ja: float = Field(1.0, ge=0)
     sudachi_mode: Literal["A", "B", "C"] = "B"
     keyword_max_postings: int = Field(
@@ -193,7 +193,7 @@ class RetrievalSettings(_Section):
         gt=0,
         le=1,
         description="A section this similar (word overlap) to a better one in another document, such as the same "
-        "page of a sibling model's manual, is moved after the distinct results. 1 turns it off.",
+        "page of a sibling model's manual, is listed with it ('also in') instead of as a result. 1 turns it off.",
     )
     context_tokens: int = Field(1500, ge=64, description="Token budget of the context handed to the model.")
     search_threads: int = Field(

@@ -56,6 +56,7 @@ class Hit:
     context: str = ""
     covered_ids: list[int] = field(default_factory=list)
     page_engines: str | None = None  # the document's, one letter per page (assistant/kb/schema.py)
+    copies: list[Hit] = field(default_factory=list)  # the same section in other documents (sibling manuals)
 
     @property
     def ocr(self) -> bool:
@@ -85,6 +86,10 @@ class Hit:
             "dense_rank": self.dense_rank,
             "keyword_rank": self.keyword_rank,
             "rerank_score": self.rerank_score,
+            "also_in": [
+                {"file": c.name, "page": c.page_start if c.paginated else None, "heading_path": c.heading_path}
+                for c in self.copies
+            ],
         }
 
 
@@ -338,7 +343,7 @@ class Searcher:
         """Rank sections rather than chunks, so one long section does not fill the results with its pieces and a
         section matching in several places ranks above one lucky chunk. A section's score is its best chunk's
         plus `section_rest_weight` times the rest; its best chunk is the hit, with the section around it as
-        context. A near-copy of a better section from another document comes after the distinct ones."""
+        context. A near-copy of a better section from another document is listed with it, not as a result."""
         groups: dict[tuple, list[Hit]] = {}
         for hit in hits:  # best first
             groups.setdefault(_section_key(hit), []).append(hit)
@@ -351,7 +356,7 @@ class Searcher:
         ranked.sort(key=lambda h: (-h.score, h.id))
         out: list[Hit] = []
         covered: set[int] = set()
-        for hit in _distinct_first(ranked, k, self.settings.duplicate_similarity):
+        for hit in _fold_copies(ranked, k, self.settings.duplicate_similarity):
             if hit.id in covered:
                 continue  # inside a better hit's context
             self._add_context(hit, width)
@@ -407,24 +412,30 @@ def _words(text: str) -> frozenset[str]:
 _WORD = re.compile(r"\w+")
 
 
-def _distinct_first(ranked: list[Hit], k: int, threshold: float) -> list[Hit]:
-    """Move a hit whose text nearly repeats a better hit's from another document (manuals of sibling models
-    share whole pages) after the distinct hits, so the first k show k different answers."""
+def _fold_copies(ranked: list[Hit], k: int, threshold: float) -> list[Hit]:
+    """Fold a hit whose text nearly repeats a better hit's from another document (manuals of sibling models share
+    whole pages) into that hit's `copies`, so the first k show k different answers and each still names every
+    manual it is in."""
     if threshold >= 1:
         return ranked
     kept: list[tuple[Hit, frozenset[str]]] = []
-    later: list[Hit] = []
     for i, hit in enumerate(ranked):
         if len(kept) >= k:
-            return [h for h, _ in kept] + later + ranked[i:]
+            return [h for h, _ in kept] + ranked[i:]
         words = _words(hit.text)
-        if any(
-            other.doc_id != hit.doc_id and len(words & w) >= threshold * max(1, len(words | w)) for other, w in kept
-        ):
-            later.append(hit)
-        else:
+        original = next(
+            (
+                other
+                for other, w in kept
+                if other.doc_id != hit.doc_id and len(words & w) >= threshold * max(1, len(words | w))
+            ),
+            None,
+        )
+        if original is not None and all(c.doc_id != hit.doc_id for c in original.copies):
+            original.copies.append(hit)
+        elif original is None:
             kept.append((hit, words))
-    return [h for h, _ in kept] + later
+    return [h for h, _ in kept]
 
 
 def build_searcher(

@@ -104,22 +104,26 @@ def top_tokens(kb, chunk_id):
     return kb.conn.execute("SELECT n_tokens FROM chunks WHERE id = ?", (chunk_id,)).fetchone()[0]
 
 
-def test_a_near_copy_from_a_sibling_manual_comes_after_the_distinct_answers(kb_searcher):
+def test_a_near_copy_from_a_sibling_manual_is_listed_with_it_not_in_place_of_a_distinct_answer(kb_searcher):
     _, searcher = kb_searcher
     query = "How do I reset to factory settings?"
     hits = searcher.search(query, 2, principal=EVERYONE)
     names = [h.name for h in hits]
     assert "tv.md" in names, names  # not pushed out by the second copy of the phone page
-    assert len({n for n in names if n.startswith("phone")}) == 1
+    phone = next(h for h in hits if h.name.startswith("phone"))
+    # The other phone manual's copy is named with it ("also in"), with its own file and section.
+    assert [(c.name, c.heading_path[-1]) for c in phone.copies] == [
+        ({"phone-s9.md": "phone-s10.md", "phone-s10.md": "phone-s9.md"}[phone.name], "Reset")
+    ]
+    assert phone.metadata()["also_in"][0]["file"] == phone.copies[0].name
     # Turned off, both copies of the phone page take the first two places.
     searcher.settings = searcher.settings.model_copy(update={"duplicate_similarity": 1.0})
     try:
-        plain = [h.name for h in searcher.search(query, 2, principal=EVERYONE)]
+        plain = searcher.search(query, 2, principal=EVERYONE)
     finally:
         searcher.settings = searcher.settings.model_copy(update={"duplicate_similarity": 0.8})
-    assert sorted(plain) == ["phone-s10.md", "phone-s9.md"], plain
-    # The copy is still found, after every distinct result.
-    every = [(h.name, h.heading_path[-1]) for h in searcher.search(query, 20, principal=EVERYONE)]
-    copies = [i for i, (name, head) in enumerate(every) if name.startswith("phone") and head == "Reset"]
-    distinct = [i for i, (name, _) in enumerate(every) if not name.startswith("phone")]
-    assert len(copies) == 2 and copies[1] > max(distinct), every
+    assert sorted(h.name for h in plain) == ["phone-s10.md", "phone-s9.md"]
+    assert not any(h.copies for h in plain)
+    # A section is never folded into another section of its own document.
+    every = searcher.search(query, 20, principal=EVERYONE)
+    assert all(c.doc_id != h.doc_id for h in every for c in h.copies)

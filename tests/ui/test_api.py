@@ -86,7 +86,7 @@ def test_an_upload_with_a_hostile_name_lands_inside_the_uploads_folder_and_a_wro
     assert (uploads / "canteen.md").read_bytes() == body
     assert not any(p.name == "canteen.md" for p in uploads.parent.parent.rglob("etc/*"))
     # staff see it at once: the live knowledge base followed the admin's ingestion without restart
-    question = [{"role": "user", "content": "食堂は何時に開きますか？"}]
+    question = [{"role": "user", "content": "When does the canteen open?"}]
     answer = api(web).chat.completions.create(model="x", messages=question)
     assert any(s["file"] == "canteen.md" for s in answer.model_extra["sources"])
 
