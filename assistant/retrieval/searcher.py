@@ -1,9 +1,12 @@
-"""Hybrid retrieval: dense (FAISS) + keyword (BM25 over Sudachi words), fused, filtered by access group.
+"""Hybrid retrieval: dense (FAISS) + keyword (BM25 over Sudachi words and Japanese bigrams), fused, filtered by
+access group, ranked by section.
 
-Access control is applied inside both rankers (an ID selector in FAISS, an `acl:` clause in the FTS5
-query), not after them, so a user's top-k is never filled, truncated or padded by documents they may
-not see; a final check drops anything that still slipped through. Neighbour chunks used as context
-come from the hit's own document only.
+Small chunks are matched (they pin down where a question is answered); the results are sections, each its best
+chunk with the section around it as context (a manual's sections are what a reader needs, and a long section
+must not fill the list with its pieces). Access control is applied inside both rankers (an ID selector in FAISS,
+an `acl:` clause in the FTS5 query), not after them, so a user's top-k is never filled, truncated or padded by
+documents they may not see; a final check drops anything that still slipped through. Context comes from the
+hit's own section only.
 """
 
 from __future__ import annotations
