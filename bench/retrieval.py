@@ -86,7 +86,7 @@ def metrics(ranks: list[int | None]) -> dict[str, float]:
 
 def rank_of(gold: frozenset[str], units: list[str]) -> int | None:
     """Rank of the first gold unit in a ranking deduplicated to units."""
-    return m.rank_of_gold(list(dict.fromkeys(units)), set(gold))
+    return rank_of_any(gold, [[u] for u in units])
 
 
 def rank_of_any(gold: frozenset[str], ranked_units: list[list[str]]) -> int | None:

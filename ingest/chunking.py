@@ -118,9 +118,9 @@ class Chunker:
                 if start < 0:
                     start = max(piece.metadata.get("start_index", 0), 0)
                 search_from = start + 1
-                body = _with_header(body, start, tables)
                 first = pages[max(0, bisect.bisect_right(offsets, start) - 1)]
-                last = pages[max(0, bisect.bisect_right(offsets, start + len(piece.page_content.strip()) - 1) - 1)]
+                last = pages[max(0, bisect.bisect_right(offsets, start + len(body) - 1) - 1)]
+                body = _with_header(body, start, tables)
                 if chunks and len(body) < self.min_chars and chunks[-1].heading_path == path:
                     # A stray fragment (a lone line after a split) belongs with the chunk before it.
                     prev = chunks[-1]

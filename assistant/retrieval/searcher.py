@@ -357,16 +357,9 @@ class Searcher:
             best.score += lam * sum(m.score for m in members[1:])
             ranked.append(best)
         ranked.sort(key=lambda h: (-h.score, h.id))
-        out: list[Hit] = []
-        covered: set[int] = set()
-        for hit in _fold_copies(ranked, k, self.settings.duplicate_similarity):
-            if hit.id in covered:
-                continue  # inside a better hit's context
+        out = _fold_copies(ranked, k, self.settings.duplicate_similarity)[:k]
+        for hit in out:  # sections are distinct, so no context overlaps another hit
             self._add_context(hit, width)
-            covered.update(hit.covered_ids)
-            out.append(hit)
-            if len(out) == k:
-                break
         return out
 
     def _add_context(self, hit: Hit, width: int) -> None:
@@ -377,10 +370,11 @@ class Searcher:
             (hit.doc_id, hit.ordinal - width, hit.ordinal + width),
         ).fetchall()
         key = _section_key(hit)
-        same = {r["ordinal"]: r for r in rows if _row_section_key(hit, r) == key}
-        if hit.ordinal not in same:
-            hit.context, hit.covered_ids = hit.text, [hit.id]
-            return
+        same = {
+            r["ordinal"]: r
+            for r in rows
+            if _section(hit.doc_id, json.loads(r["heading_path"]), r["page_start"]) == key
+        }  # holds the hit's own chunk
         budget = self.settings.parent_tokens - same[hit.ordinal]["n_tokens"]
         lo = hi = hit.ordinal
         for step in range(1, width + 1):  # after, then before: a chunk's text goes on after it
@@ -397,15 +391,14 @@ class Searcher:
         hit.context = context
 
 
-def _section_key(hit: Hit) -> tuple:
+def _section(doc_id: int, heading_path: list[str], page: int) -> tuple:
     """The unit results are ranked by: the heading path in its document, or the page where there is none (a text
     file without headings is one page)."""
-    return (hit.doc_id, tuple(hit.heading_path), 0 if hit.heading_path else hit.page_start)
+    return (doc_id, tuple(heading_path), 0 if heading_path else page)
 
 
-def _row_section_key(hit: Hit, row: Any) -> tuple:
-    path = json.loads(row["heading_path"])
-    return (hit.doc_id, tuple(path), 0 if path else row["page_start"])
+def _section_key(hit: Hit) -> tuple:
+    return _section(hit.doc_id, hit.heading_path, hit.page_start)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -422,9 +415,9 @@ def _fold_copies(ranked: list[Hit], k: int, threshold: float) -> list[Hit]:
     if threshold >= 1:
         return ranked
     kept: list[tuple[Hit, frozenset[str]]] = []
-    for i, hit in enumerate(ranked):
-        if len(kept) >= k:
-            return [h for h, _ in kept] + ranked[i:]
+    for hit in ranked:
+        if len(kept) == k:
+            break
         words = _words(hit.text)
         original = next(
             (
