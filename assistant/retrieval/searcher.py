@@ -415,9 +415,7 @@ def _fold_copies(ranked: list[Hit], k: int, threshold: float) -> list[Hit]:
     if threshold >= 1:
         return ranked
     kept: list[tuple[Hit, frozenset[str]]] = []
-    for hit in ranked:
-        if len(kept) == k:
-            break
+    for hit in ranked:  # past the k-th section, only copies of the kept ones are still looked for
         words = _words(hit.text)
         original = next(
             (
@@ -429,7 +427,7 @@ def _fold_copies(ranked: list[Hit], k: int, threshold: float) -> list[Hit]:
         )
         if original is not None and all(c.doc_id != hit.doc_id for c in original.copies):
             original.copies.append(hit)
-        elif original is None:
+        elif original is None and len(kept) < k:
             kept.append((hit, words))
     return [h for h, _ in kept]
 
