@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/assistant ingest samples/manuals --prune
+.venv/bin/assistant ingest samples/hr --groups hr --prune   # readable by the hr login only (access control demo)
 .venv/bin/assistant status --check
 # The address the server will use: --host/--port if given, else [server] in config.toml (127.0.0.1:7860).
 host=127.0.0.1 port=7860
@@ -20,7 +21,8 @@ cat <<TEXT
 
 Demo logins (from config.toml; change or remove them before real use):
   staff  / staff-demo    asks questions (documents of group "all")
-  hr     / hr-demo-1     staff who also reads group "hr"
+  hr     / hr-demo-1     staff who also reads group "hr": try 「賞与はいつ支給されますか？」 as hr, then as staff
+                         (staff is told the manuals do not cover it: samples/hr/ is for group "hr" only)
   writer / writer-demo   also drafts new manuals from the existing ones (tab マニュアル作成 / Drafting)
   admin  / admin-demo    also uploads and manages documents, sees usage and cost
 Demo API key (acts as staff): sk-da-demo-staff

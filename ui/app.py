@@ -22,7 +22,8 @@ CSS = """
 
 
 def build_blocks(service: Assistant, pump: StreamPump, library: Library, lang: str) -> gr.Blocks:
-    with gr.Blocks(title=t(lang, "title"), analytics_enabled=False) as blocks:
+    # Files Gradio copied into its cache for a download are deleted after an hour (checked hourly).
+    with gr.Blocks(title=t(lang, "title"), analytics_enabled=False, delete_cache=(3600, 3600)) as blocks:
         with gr.Row():
             gr.Markdown(f"## {t(lang, 'title')}")
             who = gr.Markdown(elem_id="da-user")

@@ -16,7 +16,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answering.conversation import history
 from assistant.answering.records import Answer, Turn
+from assistant.core.config import Settings
 from assistant.core.errors import AssistantError, ModelBusy
 from assistant.core.identity import Principal
 from assistant.services import Assistant
@@ -42,18 +44,19 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
-def conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
-    """The question (last user message) and the earlier user → assistant exchanges as turns."""
+def conversation(messages: list[ChatMessage], settings: Settings) -> tuple[str, list[Turn]]:
+    """The question (last user message) and the earlier user → assistant exchanges as turns, read as the chat
+    reads its own (`answering/conversation.py`: the evidence only, "not found" turns skipped)."""
     if messages[-1].role != "user" or not messages[-1].text.strip():
         raise HTTPException(400, "the last message must be the user's question")
-    turns, pending = [], None
+    pairs, pending = [], None
     for m in messages[:-1]:
         if m.role == "user":
             pending = m.text
         elif m.role == "assistant" and pending is not None:
-            turns.append(Turn(pending, m.text))
+            pairs.append((pending, m.text))
             pending = None
-    return messages[-1].text.strip(), turns
+    return messages[-1].text.strip(), history(pairs, settings)
 
 
 def extras(answer: Answer) -> dict[str, Any]:
@@ -86,8 +89,7 @@ def openai_router(service: Assistant, gate: Gatekeeper) -> APIRouter:
     @router.post("/chat/completions")
     def completions(body: ChatRequest, request: Request) -> Any:
         principal = gate.principal(request)
-        question, turns = conversation(body.messages)
-        turns = turns[-service.settings.qa.history_turns :] if service.settings.qa.history_turns else []
+        question, turns = conversation(body.messages, service.settings)
         stream = service.ask(question, principal=principal, history=turns)
         created = int(time.time())
         cid = f"chatcmpl-{stream.answer.id}"

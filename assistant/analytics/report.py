@@ -81,11 +81,21 @@ def _spread(values: list[float]) -> dict[str, Any]:
 
 
 def _period(rows: list[dict[str, Any]], since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
-    """The period asked for; open ends close on the first row and now."""
-    start = since or (datetime.fromisoformat(rows[0]["created"]) if rows else datetime.now(UTC))
-    end = until or datetime.now(UTC)
-    start, end = (d if d.tzinfo else d.replace(tzinfo=UTC) for d in (start, end))
+    """The period measured: from `since`, or from the day of the first recorded question when the log begins later
+    (a 30-day report of a pilot started yesterday prices two days of machine time, not 30, against their answers),
+    to `until` or now."""
+    first = _aware(datetime.fromisoformat(rows[0]["created"])) if rows else None
+    if first is not None:  # the machine is paid by the day: the first day of use counts whole
+        first = first.replace(hour=0, minute=0, second=0, microsecond=0)
+    start = _aware(since) if since else (first or datetime.now(UTC))
+    if first is not None and first > start:
+        start = first
+    end = _aware(until) if until else datetime.now(UTC)
     return start, max(end, start)
+
+
+def _aware(d: datetime) -> datetime:
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
 def _cost(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,7 @@ LABELS: dict[str, dict[str, str]] = {
         "busy_cost": "Compute per answered question when the machine is kept busy",
         "capacity": "Answers per hour, one at a time",
         "hosted": "Same tokens on",
+        "hosted_default": "a hosted LLM API",
         "questions_per_day": "Questions per day",
         "latency_per_day": "Answer time per day (p50 / p95, s)",
         "cost_chart": "Cost per answered question",
@@ -123,6 +125,7 @@ LABELS: dict[str, dict[str, str]] = {
         "busy_cost": "マシンを常に稼働させた場合の回答1件あたりの計算費用",
         "capacity": "1時間あたりの回答数（逐次処理）",
         "hosted": "同じトークン数での",
+        "hosted_default": "クラウドのLLM API",
         "questions_per_day": "日別の質問数",
         "latency_per_day": "日別の応答時間（p50 / p95、秒）",
         "cost_chart": "回答1件あたりの費用",
@@ -150,11 +153,33 @@ _env = Environment(
 )
 
 
-def money(amount: float | None) -> str:
-    """Two decimals from 1 up; three significant digits below (an answer costs fractions of a cent)."""
+SYMBOLS = {"USD": "$", "JPY": "¥", "EUR": "€", "GBP": "£", "CNY": "CN¥"}
+WHOLE_UNITS = {"JPY", "KRW"}  # currencies without cents: no decimals from 100 up
+
+
+def money(amount: float | None, currency: str = "") -> str:
+    """An amount as a person writes it: "$3.13", "¥1,250", "$0.000075" (never 7.47e-05): grouped thousands,
+    cents from 1 up, two significant digits below 1 (an answer costs fractions of a cent)."""
     if amount is None:
         return "–"
-    return f"{amount:,.2f}" if abs(amount) >= 1 or amount == 0 else f"{amount:.3g}"
+    code = currency.upper()
+    value = abs(amount)
+    if value == 0:
+        text = "0"
+    elif value >= 100 and code in WHOLE_UNITS:
+        text = f"{value:,.0f}"
+    elif value >= 1:
+        text = f"{value:,.2f}"
+    elif value < 1e-6:
+        text = "0.000001"
+        return f"< {SYMBOLS.get(code, '')}{text}" + ("" if code in SYMBOLS or not code else f" {code}")
+    else:
+        digits = -math.floor(math.log10(value)) + 1
+        text = f"{value:.{digits}f}"
+    sign = "-" if amount < 0 else ""
+    if code in SYMBOLS:
+        return f"{sign}{SYMBOLS[code]}{text}"
+    return f"{sign}{text} {code}".strip()
 
 
 _env.filters["money"] = money
@@ -162,6 +187,9 @@ _env.filters["money"] = money
 
 def render_report(report: dict[str, Any], lang: str = "en") -> str:
     t = LABELS[lang]
+    hosted = report["cost"].get("hosted")
+    if hosted and not hosted["name"]:
+        report = {**report, "cost": {**report["cost"], "hosted": {**hosted, "name": t["hosted_default"]}}}
     charts = {
         "per_day": _questions_per_day(report["daily"], t),
         "latency": _latency_per_day(report["daily"], t),
@@ -252,7 +280,7 @@ def _cost_bars(cost: dict[str, Any], t: dict[str, str]) -> Markup:
         shown = [(label, v, c) for label, v, c in bars if v is not None]
         ax.barh([label for label, _, _ in shown], [v for _, v, _ in shown], color=[c for _, _, c in shown])
         for i, (_, v, _) in enumerate(shown):
-            ax.annotate(f" {money(v)} {cost['currency']}", (v, i), va="center", fontsize=8)
+            ax.annotate(f" {money(v, cost['currency'])}", (v, i), va="center", fontsize=8)
         ax.set_title(t["cost_chart"] + f" ({cost['currency']})")
         ax.spines[["top", "right"]].set_visible(False)
         ax.margins(x=0.35)

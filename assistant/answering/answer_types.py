@@ -11,18 +11,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.core.terms import ANSWER_KIND_PHRASES  # noqa: F401  (re-exported)
+
 AMOUNT, COUNT, TIME, NAME, STEPS = "amount", "count", "time", "name", "steps"
 
 def _words(*alternatives: str) -> re.Pattern[str]:
     return re.compile("|".join(alternatives), re.I)
-
-# Words that ask for the kind of answer ("how long", "too many"), not what the question is about: an answer
-# sentence says "30 minutes", never "long", so counting them would hold a right sentence below the label's bar.
-ANSWER_KIND_PHRASES = re.compile(
-    r"\b(?:how\s+(?:long|many|much|often|far|old|soon|large|big)|too\s+(?:many|much))\b", re.I
-)
-
-
 
 QUESTION_TYPES: list[tuple[str, re.Pattern[str]]] = [
     (STEPS, _words("手順", "方法", "どうすれば", "どのように", "どうやって", "やり方", "仕方",

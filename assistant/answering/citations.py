@@ -6,11 +6,14 @@ source whose words it repeats (post-hoc attribution: small models often state a 
 
 With `withhold_unsupported` (and the sources' texts), every sentence is then checked, cited or not, and withheld
 (kept in the report with the reason) when
-- it is neither cited nor traceable to a source, or shares too few of its words with the sources it cites;
-- one of its facts (a number, amount, date, code, product or katakana term: `facts.py`) is in none of the sources
-  it cites: "24 hours [1]" where source 1 says 12 hours is not shown, however many other words match;
+- it is neither cited nor traceable to a source;
+- no single sentence of a source it cites backs it (`support.py`): holds all its facts — numbers with their units,
+  codes, names, terms — most of its words, and is about the question. "180 days [3]" under a question about the
+  lock-out is not shown because source 3 says passwords expire every 180 days;
 - it repeats a sentence already shown, or is in another language than the answer;
 - it was cut off at the token limit.
+Sentences are split by `core/sentences.py`'s rule ("Mr. Sato" and "e.g." end nothing), plus the two ends only model
+output has: a line break, and a citation run straight into the next words.
 Working sentence by sentence keeps the streamed text and the final text identical.
 """
 
@@ -21,16 +24,18 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from assistant.answering.support import Support, SupportCheck
 from assistant.core.facts import facts_in, unsupported
 from assistant.core.language import contains_japanese
+from assistant.core.sentences import NOT_AN_END
 
 OPENERS = "[［【"
 CITATION = re.compile(
     r"\s*[\[［【]\s*(?:(?:sources?|資料|出典)\s*)?([0-9０-９]+(?:\s*[,，、]\s*[0-9０-９]+)*)\s*[\]］】]", re.IGNORECASE
 )
-# A sentence ends at . ! ? followed by white space, at 。．！？, at a line break, or at a citation run straight into
-# the next words ("…に行う[2]出張…": small models loop without punctuation).
-BOUNDARY = re.compile(r"[.!?](?=\s)|[。．！？]|\n|[\]］】](?=[^\W\d_])")
+# A sentence ends at . ! ? followed by white space (not after an abbreviation), at 。．！？, at a line break, or at a
+# citation run straight into the next words ("…に行う[2]出張…": small models loop without punctuation).
+BOUNDARY = re.compile(rf"[.!?]{NOT_AN_END}(?=\s)|[。．！？]|\n|[\]］】](?=[^\W\d_])")
 EMPTY_ITEM = re.compile(r"^[\s\-*•・]*(?:\d{1,3}[.)．]?)?[\s\-*•・]*$")  # "- 1.", "2)", "•"
 LIST_MARKER = re.compile(r"(?:^|\n)[ \t]*\d{1,3}$")
 TRAILING = re.compile(r"[\s.!?。！？]*$")
@@ -44,6 +49,7 @@ class CitationReport:
     attributed: list[int] = field(default_factory=list)  # numbers added by post-hoc attribution
     withheld: list[str] = field(default_factory=list)  # sentences not shown
     reasons: list[str] = field(default_factory=list)  # why each withheld sentence was not shown
+    supports: list[Support] = field(default_factory=list)  # the source sentence backing each shown sentence
 
 
 class CitationChecker:
@@ -62,6 +68,7 @@ class CitationChecker:
         question: str = "",
         source_texts: Sequence[str] = (),
         language: str | None = None,
+        support: SupportCheck | None = None,
     ):
         self.n = n_sources
         self.source_words = list(source_words)
@@ -74,6 +81,7 @@ class CitationChecker:
         self.question_words = set(words(question)) if words is not None and question else set()
         self.source_texts = list(source_texts)
         self.language = language
+        self.support = support
         self.report = CitationReport()
         self._buf = ""
         self._pending = ""
@@ -170,6 +178,17 @@ class CitationChecker:
         if self.language is not None and self._wrong_language(text):
             return f"not in the answer's language ({self.language})"
         words = set(self.words(CITATION.sub("", text))) if self.words is not None else set()
+        if self.support is not None:
+            if not cited:
+                if words or facts_in(text):
+                    return "cites no source"
+            else:
+                found = self.support.support(text, cited)
+                if isinstance(found, str):
+                    return found
+                self.report.supports.append(found)
+            self._shown.append(body)
+            return None
         if words and self.source_words and cited:
             cited_words = set().union(*(self.source_words[n - 1] for n in cited))
             if len(words & cited_words) / len(words) < self.min_overlap:

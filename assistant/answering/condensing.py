@@ -17,24 +17,35 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
-from assistant.answering.answer_types import ANSWER_KIND_PHRASES
 from assistant.answering.records import Turn
 from assistant.core.config import Settings
 from assistant.core.language import language_of
+from assistant.core.terms import topic_terms
 from assistant.llm import ChatMessage, ChatModel, GenerationParams
 from assistant.llm.prompts import render
 
 CONDENSE_MAX_TOKENS = 64
 HISTORY_ANSWER_CHARS = 300
 KEY_TERMS = 4
+# Pointing words, as words: それ is not それぞれ, あれ is not あれば, この is not このような when it names its noun
+# in the same question ("この" + noun is pointing only without a topic of its own: see depends_on_history).
 DEPENDS_JA = re.compile(
-    "|".join(["それ", "その", "そちら", "そこ", "これ", "この", "こちら", "あれ", "あの", "同じ", "同様"]
-             + ["上記", "前述", "先ほど", "さっき", "では", "だと", "の場合は"])
+    r"それ(?!ぞれ)|その(?!他|ほか|まま)|そちら|そこ(?!で)|これ(?!から|まで|ら以外)|こちら"
+    r"|あれ(?!ば)|あの|同じ|同様|上記|前述|先ほど|さっき"
+    r"|^(?:では|じゃあ|それでは|だと|なら|で、)"  # opening a question, they continue the previous one
+    r"|^.{1,10}(?:の場合|だと|では|なら)[はで]?[?？]?$"  # 「海外の場合は？」「パートだと？」
 )
 DEPENDS_EN = re.compile(
-    r"\b(?:it|its|that|this|those|these|they|them|their|same|what about|how about|and if|and for|also|too|there"
-    r"|then)\b"
+    r"\b(?:it|its|that|this|those|these|they|them|their|same|what about|how about|and if|and for|also|too)\b"
     r"|^(?:and|but|so|or|plus)\b",  # a question that opens with a conjunction continues the previous one
+    re.I,
+)
+# "that" as a conjunction or relative ("the form that HR sends"), "it" in "is it possible/allowed" and "this year"
+# point at nothing in the conversation.
+NOT_POINTING_EN = re.compile(
+    r"\b(?:(?:the|a|an|any|every|each|all)\s+\w+\s+that|(?:says?|said|means?|sure|true|note|check|ensure|confirm)\s+that"
+    r"|is it (?:possible|allowed|ok|okay"
+    r"|necessary|required|true)|this (?:year|month|week|morning|afternoon|quarter))\b",
     re.I,
 )
 SHORT_JA, SHORT_EN = 8, 3  # characters / words: shorter questions lean on the conversation ("海外は？", "And abroad?")
@@ -44,30 +55,56 @@ def depends_on_history(question: str) -> bool:
     text = unicodedata.normalize("NFKC", question).strip()
     if language_of(text) == "ja":
         return bool(DEPENDS_JA.search(text)) or len(re.sub(r"[\s?？。、]", "", text)) <= SHORT_JA
-    return bool(DEPENDS_EN.search(text)) or len(re.findall(r"\w+", text)) <= SHORT_EN
+    return bool(DEPENDS_EN.search(NOT_POINTING_EN.sub(" ", text))) or len(re.findall(r"\w+", text)) <= SHORT_EN
+
+
+def follow_up_turns(question: str, history: Sequence[Turn], settings: Settings) -> list[Turn]:
+    """The turns a follow-up leans on; empty when the question stands alone (or condensing is off)."""
+    qa = settings.qa
+    turns = list(history)[-qa.history_turns :] if qa.history_turns else []
+    if not turns or not qa.condense or not depends_on_history(question):
+        return []
+    return turns
+
+
+def rewrite(
+    question: str,
+    history: Sequence[Turn],
+    settings: Settings,
+    model: ChatModel | None,
+    tokens: Callable[[str], list[str]],
+) -> str | None:
+    """The model's standalone form of a follow-up, or None (not a follow-up, no model for its language, or a
+    rewrite that drifted: it must keep the question's own words and add words from the conversation). Called
+    before the knowledge base is taken: a model call never holds a generation."""
+    turns = follow_up_turns(question, history, settings)
+    if not turns or model is None:
+        return None
+    rewritten = _rewrite(question, turns, settings, model)
+    own, new = set(tokens(question)), set(tokens(rewritten))
+    context = "\n".join(f"{t.question}\n{t.answer}" for t in turns)
+    from_history = (new - own) & set(tokens(context))
+    if rewritten and len(rewritten) <= 4 * len(question) + 200 and len(own & new) >= len(own) / 2 and from_history:
+        return rewritten
+    return None
 
 
 def condense(
     question: str,
     history: Sequence[Turn],
     settings: Settings,
-    model: ChatModel | None,
     tokens: Callable[[str], list[str]],
     idf: Callable[[list[str]], dict[str, float]] | None = None,
+    rewritten: str | None = None,
 ) -> str:
-    """The query to search for `question` after `history`; `model` None: the model does not write its language."""
-    qa = settings.qa
-    turns = list(history)[-qa.history_turns :] if qa.history_turns else []
-    if not turns or not qa.condense or not depends_on_history(question):
+    """The query to search for `question` after `history`: the question itself when it stands alone, else the
+    model's rewrite (see `rewrite`), else the question with the previous question's key terms."""
+    turns = follow_up_turns(question, history, settings)
+    if not turns:
         return question
+    if rewritten:
+        return rewritten
     previous = turns[-1].query or turns[-1].question
-    if model is not None:
-        rewritten = _rewrite(question, turns, settings, model)
-        own, new = set(tokens(question)), set(tokens(rewritten))
-        context = "\n".join(f"{t.question}\n{t.answer}" for t in turns)
-        from_history = (new - own) & set(tokens(context))
-        if rewritten and len(rewritten) <= 4 * len(question) + 200 and len(own & new) >= len(own) / 2 and from_history:
-            return rewritten
     return carry_key_terms(question, previous, tokens, idf)
 
 
@@ -77,11 +114,10 @@ def carry_key_terms(
     tokens: Callable[[str], list[str]],
     idf: Callable[[list[str]], dict[str, float]] | None = None,
 ) -> str:
-    """The question plus the rarest words of the previous one that it does not already hold (its topic words:
-    "how long" or "too many" asked for an answer's kind, they are not what the conversation is about)."""
+    """The question plus the rarest topic words of the previous one that it does not already hold ("how long",
+    いくら, どこ ask for an answer's kind: rare in manuals, carried they would pull the search off topic)."""
     own = set(tokens(question))
-    topic = ANSWER_KIND_PHRASES.sub(" ", previous)
-    theirs = [t for t in dict.fromkeys(tokens(topic)) if t not in own and len(t) > 1]
+    theirs = [t for t in topic_terms(previous, tokens) if t not in own and len(t) > 1]
     if idf is not None and theirs:
         weights = idf(theirs)
         theirs = sorted(theirs, key=lambda t: -weights.get(t, 0.0))

@@ -20,8 +20,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.answering.answer_types import ANSWER_KIND_PHRASES, STEPS, has_type, question_type
+from assistant.answering.answer_types import STEPS, has_type, question_type
 from assistant.core.sentences import sentence_spans, unwrap
+from assistant.core.terms import topic_terms
 from assistant.retrieval import Hit
 
 TYPE_BONUS = 0.25  # a sentence holding the kind of answer asked for
@@ -40,11 +41,6 @@ DEPENDENT = re.compile(
     r"^\s*(?:it|its|this|that|these|those|they|their|he|his|she|her|such|then|also|however|otherwise)\b"
     r"|^\s*(?:これ|それ|この|その|こちら|そちら|上記|同様|ただし|なお|また)",
     re.I,
-)
-# Words that point at the conversation or ask for the kind of answer: they say nothing about the topic.
-NOT_TOPIC = frozenset(
-    "それ 其れ これ 此れ あれ 彼れ その 其の この 此の 同じ 同様 幾ら いくら 何 いつ 何時 "
-    "どこ 何処 誰 どう 如何 どの どれ どちら 何故 なぜ same what about how when where who which".split()
 )
 # A noun phrase pointing back ("these devices", "this network type") anywhere in an English sentence: the sentence
 # names its subject only in the one before, so that one is shown with it (selection is not changed by it).
@@ -86,11 +82,9 @@ def find_evidence(
     searched for a follow-up: words it carried over from the conversation count half as much as the question's."""
     kind = question_type(question) or (question_type(query) if query else None)
     words = lambda text: {_stem(t) for t in tokens(text)}  # noqa: E731
-    topic = ANSWER_KIND_PHRASES.sub(" ", question)
-    weights = {t: idf.get(t, 0.0) for t in dict.fromkeys(tokens(topic)) if t not in NOT_TOPIC}
-    for t in dict.fromkeys(tokens(query)) if query else ():
-        if t not in NOT_TOPIC:
-            weights.setdefault(t, CARRIED_WEIGHT * idf.get(t, 0.0))
+    weights = {t: idf.get(t, 0.0) for t in topic_terms(question, tokens)}
+    for t in topic_terms(query, tokens) if query else ():
+        weights.setdefault(t, CARRIED_WEIGHT * idf.get(t, 0.0))
     weights = {_stem(t): w for t, w in weights.items()}
     total = sum(weights.values())
     if not hits or not total:

@@ -17,16 +17,18 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from assistant.answering.citations import CitationChecker
-from assistant.answering.condensing import condense
+from assistant.answering.condensing import condense, rewrite
 from assistant.answering.context_budget import build_prompt
 from assistant.answering.evidence import find_evidence
 from assistant.answering.injection import screen
 from assistant.answering.records import Answer, AnswerStream, Source, Turn
 from assistant.answering.relevance import Relevance, assess, term_idf
+from assistant.answering.support import SupportCheck
 from assistant.core.config import Settings
 from assistant.core.errors import AssistantError
 from assistant.core.identity import Principal, require_principal
 from assistant.core.language import language_of
+from assistant.core.terms import topic_weights
 from assistant.kb.keywords import get_tokenizer
 from assistant.llm import ChatModel, GenerationParams
 from assistant.llm.prompts import render
@@ -73,22 +75,34 @@ class QAService:
         self, question: str, history: Sequence[Turn], idf: Callable[[list[str]], dict[str, float]] | None = None
     ) -> str:
         """The query searched for a question in a conversation (see condensing.py)."""
+        return condense(question, history, self.settings, self.tokenizer.tokens, idf, self._rewrite(question, history))
+
+    def _rewrite(self, question: str, history: Sequence[Turn]) -> str | None:
         model = self.model if self.writes(language_of(question)) else None
-        return condense(question, history, self.settings, model, self.tokenizer.tokens, idf)
+        return rewrite(question, history, self.settings, model, self.tokenizer.tokens)
 
     # --- steps -------------------------------------------------------------------------------------
     def _run(self, answer: Answer, principal: Principal, history: Sequence[Turn]) -> Iterator[str]:
         qa = self.settings.qa
         t0 = time.perf_counter()
         try:
+            rewritten = self._rewrite(answer.question, history)  # a model call: before the knowledge base is taken
             with self.searchers.acquire() as searcher:
-                answer.query = self.condense(answer.question, history, lambda terms: term_idf(searcher, terms))
+                idf_of = lambda terms: term_idf(searcher, terms)  # noqa: E731
+                answer.query = condense(
+                    answer.question, history, self.settings, self.tokenizer.tokens, idf_of, rewritten
+                )
                 t1 = time.perf_counter()
                 # Embedded once: the dense ranker and the evidence's sentence similarity both use it.
                 vector = searcher.embedder.embed_queries([answer.query])[0]
                 hits = searcher.search(answer.query, qa.sources, principal=principal, vector=vector)
                 t2 = time.perf_counter()
                 relevance = assess(searcher, answer.query, hits, qa.abstain_dense_weight, qa.abstain_threshold)
+                if answer.query != answer.question and not relevance.answerable:
+                    # Words a follow-up carried may be missing from a passage that answers the question as asked:
+                    # a question is never "not found" after a conversation when it would be found alone.
+                    own = assess(searcher, answer.question, hits, qa.abstain_dense_weight, qa.abstain_threshold)
+                    relevance = own if own.score > relevance.score else relevance
                 idf = term_idf(searcher, self.tokenizer.tokens(answer.query + " " + answer.question))
                 embedder = searcher.embedder  # the model of every generation (checked), not tied to this one
             answer.timings |= {"condense_s": t1 - t0, "retrieval_s": t2 - t1}
@@ -99,8 +113,8 @@ class QAService:
             yield from self._evidence(answer, hits, idf, t0, _similarity(embedder, vector))
             if not answer.evidence:
                 return
-            if self.writes(answer.language):
-                yield from self._summarise(answer, hits, t0)
+            if self.writes(answer.language) and qa.summary:
+                yield from self._summarise(answer, hits, t0, topic_weights(answer.question, self.tokenizer.tokens, idf))
             if not answer.evidence_confident and not answer.summary:
                 answer.outcome = "closest"
         except GeneratorExit:
@@ -163,7 +177,7 @@ class QAService:
         answer.timings.setdefault("first_text_s", answer.timings["first_evidence_s"])
         yield answer.text
 
-    def _summarise(self, answer: Answer, hits: list[Hit], t0: float) -> Iterator[str]:
+    def _summarise(self, answer: Answer, hits: list[Hit], t0: float, weights: dict[str, float]) -> Iterator[str]:
         """The model's answer after the evidence, shown only where it checks out against the sources it cites."""
         qa, gen, prompts = self.settings.qa, self.settings.generation, self.settings.paths.prompts_dir
         not_found = self.not_found_text(answer.language)
@@ -188,6 +202,14 @@ class QAService:
             question=frame,
             source_texts=[h.context for h in kept],
             language=answer.language,
+            support=SupportCheck(
+                [h.context for h in kept],
+                words,
+                weights,
+                [(e.number, e.start, e.end) for e in answer.evidence],
+                qa.support_min_share,
+                qa.support_relevant_share,
+            ),
         )
         params = GenerationParams(max_tokens, gen.temperature, tuple(gen.stop), gen.repeat_penalty)
         heading = "\n\n" + render("summary", answer.language, prompts) + "\n"

@@ -227,6 +227,15 @@ class QASettings(_Section):
     withhold_unsupported: bool = Field(
         True, description="A sentence neither cited nor traceable to a source is not shown (kept in the record)."
     )
+    summary: bool = Field(
+        True, description="After the evidence, ask the model for a summary (languages in generation.languages)."
+    )
+    support_min_share: float = Field(
+        0.6, gt=0, le=1, description="Share of a summary sentence's words its one supporting source sentence holds."
+    )
+    support_relevant_share: float = Field(
+        0.5, gt=0, le=1, description="Question topic weight a supporting sentence must hold unless it is evidence."
+    )
     screen_injections: bool = Field(True, description="Drop instruction-like sentences from sources before the model.")
     snippet_chars: int = Field(240, ge=40, description="Length of the snippet shown for each source.")
 
@@ -252,7 +261,9 @@ class CostSettings(_Section):
     hours_per_day: float = Field(
         24.0, gt=0, le=24, description="Hours a day the machine is paid for (24: always on; 10: office hours)."
     )
-    hosted_name: str = Field("hosted LLM API", description="The reference service, as the report names it.")
+    hosted_name: str = Field(
+        "", description="The reference service, as the report names it ('': 'a hosted LLM API', translated)."
+    )
     hosted_input_per_1k: float | None = Field(
         None, ge=0, description="Reference price per 1,000 prompt tokens; unset: no comparison."
     )

@@ -119,6 +119,46 @@ def unsupported(
     return missing
 
 
+def holds_fact(fact: str, flat: str, sentence: str) -> bool:
+    """Whether normalised text `flat` holds `fact` of `sentence`: a number with the bounds it has there ("within",
+    「以上」), any other fact as it stands."""
+    if NUMBER.fullmatch(fact):
+        return _has_number(fact, flat) and _bounds(fact, normalise(CITATION.sub(" ", sentence))) <= _bounds(fact, flat)
+    return fact in flat
+
+
+# Units written after a number. Japanese: a closed list, longest first, variants written one way. English: the next
+# word, unless it is a function word ("3 or more", "4321 for help").
+_JA_UNITS = (
+    "営業日", "時間", "週間", "か月", "ヶ月", "カ月", "箇月", "ケ月", "分間", "秒間", "日間", "年間", "文字",
+    "パーセント", "円", "日", "時", "分", "秒", "週", "月", "年", "回", "人", "名", "件", "台", "枚", "個", "本",
+    "桁", "割", "歳", "階", "号", "条", "章", "点", "度", "%", "°c", "°",
+)
+_JA_SAME = {"ヶ月": "か月", "カ月": "か月", "箇月": "か月", "ケ月": "か月", "分間": "分", "秒間": "秒", "日間": "日",
+            "年間": "年", "パーセント": "%"}
+_QUANTITY = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s?(" + "|".join(re.escape(u) for u in _JA_UNITS) + r"|[a-z]{2,})"
+)
+_NOT_UNITS = frozenset(
+    "and or to of the in on at for from with by as is are was be if per than then that this it its a an "
+    "am pm st nd rd th".split()
+)
+
+
+def quantities(text: str) -> set[tuple[str, str]]:
+    """(number, unit) pairs of `text`, normalised: 「30分間」 and "30 minutes" keep their unit, so a source sentence
+    saying "30 seconds" does not back "30 minutes"."""
+    found = set()
+    for m in _QUANTITY.finditer(normalise(CITATION.sub(" ", text))):
+        number, unit = m.group(1), m.group(2)
+        if unit.isascii() and unit.isalpha():
+            if unit in _NOT_UNITS:
+                continue
+            unit = unit[:-1] if len(unit) > 3 and unit.endswith("s") and not unit.endswith("ss") else unit
+        found.add((str(_float(number)) if "." in number else number, _JA_SAME.get(unit, unit)))
+    return found
+
+
 def _windows(sources: list[str], words: Callable[[str], list[str]]) -> list[tuple[str, set[str]]]:
     """Each source sentence: normalised text and its words."""
     return [(normalise(src[a:b]), set(words(src[a:b]))) for src in sources for a, b in sentence_spans(src)]

@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.answering.evidence import NOT_TOPIC
 from assistant.core.facts import normalise, unsupported
 from assistant.core.sentences import split_sentences
+from assistant.core.terms import NOT_TOPIC
 from assistant.drafting.records import MARKER, Citation, Draft
 
 QUANTITY = re.compile(

@@ -9,9 +9,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
-from assistant.answering.evidence import NOT_TOPIC
 from assistant.core.language import language_of
 from assistant.core.sentences import sentence_spans, unwrap
+from assistant.core.terms import NOT_TOPIC
 from assistant.drafting.outline import clean_title
 from assistant.drafting.records import Block, Citation, OutlineItem, Section, Statement
 from assistant.retrieval import Hit

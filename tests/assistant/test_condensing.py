@@ -24,6 +24,16 @@ WORDS = get_tokenizer().tokens
         ("日帰り出張の日当はいくらですか？", False),
         ("How many wrong password attempts lock my account?", False),
         ("在宅勤務手当はいくら支給されますか？", False),
+        # Found in use: a pointing word inside another word, or a particle, turned new topics into follow-ups.
+        ("非常停止ボタンはそれぞれどこにありますか", False),  # それぞれ is not それ
+        ("異常があれば誰に連絡しますか？", False),  # あれば is not あれ
+        ("プレス機HP-200の始業前点検では何を確認しますか？", False),  # では inside a question
+        ("Is there a parking fee for visitors?", False),
+        ("Is it possible to work from home on Fridays?", False),
+        ("What is the form that HR sends to new employees?", False),
+        ("では、海外出張の場合は？", True),
+        ("パートの場合は？", True),
+        ("How do I reset it?", True),
     ],
 )
 def test_only_demonstratives_ellipsis_and_very_short_questions_depend_on_the_conversation(question, dependent):
@@ -37,6 +47,14 @@ def test_the_previous_questions_rarest_words_are_carried_not_its_whole_text():
     carried = query.split(" ")[1:]
     assert carried[:2] == ["日帰り", "日当"] and "出張" not in carried  # the question already has 出張
     assert "日帰り出張の日当はいくらですか？" not in query
+
+
+def test_question_words_of_the_previous_question_are_not_carried():
+    """いくら / どこ are rare in manuals (high idf) but say nothing about the topic."""
+    idf = {"幾ら": 9.0, "何処": 9.0, "日帰り": 3.0, "日当": 2.5, "出張": 1.0}
+    query = carry_key_terms("海外は？", "日帰り出張の日当はいくらですか？", WORDS, lambda terms: idf)
+    carried = query.removeprefix("海外は？").split()
+    assert "幾ら" not in carried and carried[:2] == ["日帰り", "日当"]
 
 
 def test_words_that_asked_for_the_answers_kind_are_not_carried_into_a_follow_up():

@@ -8,7 +8,7 @@ import pytest
 from usage_seed import make_answer, seed
 
 from assistant.analytics.report import build_report, usage_report
-from assistant.analytics.report_html import render_evaluation, render_report
+from assistant.analytics.report_html import money, render_evaluation, render_report
 from assistant.analytics.usage import UsageLog
 from assistant.core.config import CostSettings, Settings
 
@@ -90,7 +90,7 @@ def test_report_renders_with_charts_in_english_and_japanese(seeded):
     assert per_day.count('<g id="patch_') >= 4  # background + stacked bars of 3 days
     assert ">answered<" in per_day and ">not in the manuals<" in per_day  # the legend is text, not paths
     assert '<div class="big" id="questions">5</div>' in html
-    assert "12.00 USD" in html and "hosted LLM API" in html
+    assert "$12.00" in html and "a hosted LLM API" in html and "e-0" not in html
     assert "<script" not in html and 'src="http' not in html  # opens offline, prints
     ja = render_report(r, "ja")
     assert "質問数" in ja and ">記載なし<" in ja and "運用コスト" in ja
@@ -132,3 +132,31 @@ def test_without_a_reference_price_there_is_no_comparison():
     r = build_report([], CostSettings(hosted_input_per_1k=None))
     assert r["cost"]["hosted"] is None
     assert "hosted LLM API" not in render_report(r)
+
+
+def test_a_long_period_over_a_short_log_prices_only_the_time_measured(seeded):
+    """A 30-day report of a pilot whose log began three days ago: 3 days of machine cost over the 3 answers, not
+    30 days over them (found in use: 3.13 USD per answer)."""
+    r = usage_report(seeded, DAY0 - timedelta(days=27), DAY0 + timedelta(days=3))
+    assert r["cost"]["days"] == pytest.approx(3.0)  # from the day of the first question (DAY0 09:00)
+    assert r["cost"]["machine_cost_per_answer"] == pytest.approx(0.5 * 24 * 3 / 3)
+
+
+@pytest.mark.parametrize(("amount", "currency", "shown"), [
+    (3.126, "USD", "$3.13"),
+    (7.47e-05, "USD", "$0.000075"),
+    (0.0123, "USD", "$0.012"),
+    (1250.4, "JPY", "¥1,250"),
+    (0.5, "JPY", "¥0.50"),
+    (12345.678, "EUR", "€12,345.68"),
+    (2.5, "CHF", "2.50 CHF"),
+    (0, "USD", "$0"),
+    (None, "USD", "–"),
+])
+def test_amounts_are_written_for_people(amount, currency, shown):
+    assert money(amount, currency) == shown
+
+
+def test_the_japanese_report_names_the_reference_in_japanese(seeded):
+    ja = render_report(usage_report(seeded, DAY0, DAY0 + timedelta(days=3)), "ja")
+    assert "クラウドのLLM API" in ja and "hosted" not in ja

@@ -155,9 +155,17 @@ def test_the_usage_page_shows_the_report_with_its_charts(browser, web, lang, tab
     page = open_as(browser, web, "admin", lang)
     page.get_by_role("tab", name=tab).click()
     page.get_by_role("button", name=show, exact=True).click()
-    frame = page.frame_locator("#da-usage-frame")
-    frame.locator("svg").first.wait_for()
-    assert frame.locator("svg").count() >= 2
+    report = page.locator("#da-report")
+    report.locator("svg").first.wait_for()
+    assert report.locator("svg").count() >= 2
+    # The whole report is in the page's own scroll: no frame, no inner scroll bar.
+    assert page.locator("#da-usage iframe").count() == 0
+    assert page.evaluate("() => { const e = document.querySelector('#da-report');"
+                         " return e.scrollHeight <= e.clientHeight + 1; }")
+    text = report.inner_text()
+    assert "e-0" not in text and ("$" in text)
+    if lang == "ja":
+        assert "hosted" not in text and "skipped" not in text, text
     page.screenshot(path=SHOTS / f"usage-{lang}.png", full_page=True)
     page.get_by_role("tab", name="文書管理" if lang == "ja" else "Documents").click()
     page.screenshot(path=SHOTS / f"admin-{lang}.png", full_page=True)

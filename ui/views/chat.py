@@ -10,6 +10,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.answering.conversation import recent
 from assistant.answering.records import Answer, Turn
 from assistant.core.errors import AssistantError, ModelBusy
 from assistant.page_preview import render_page
@@ -67,8 +68,7 @@ def build(service: Assistant, pump: StreamPump, lang: str) -> None:
         text = ""  # what was shown so far: kept above any message about a failure after it
         try:
             principal = service.principal(request.username)
-            history = state.turns[-service.settings.qa.history_turns :] if service.settings.qa.history_turns else []
-            stream = service.ask(question, principal=principal, history=history)
+            stream = service.ask(question, principal=principal, history=recent(state.turns, service.settings))
             for kind, value in pump.events(stream):
                 if kind == "queue" and not text:
                     messages[-1] = {"role": "assistant", "content": t(lang, "chat.busy", ahead=value)}

@@ -4,8 +4,6 @@ drafts can be reopened. Shown to writers and admins only, and every handler refu
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -16,6 +14,7 @@ from assistant.drafting.export import section_markdown, to_markdown
 from assistant.drafting.records import Brief, Draft, OutlineItem
 from assistant.drafting.review import Review
 from assistant.services import Assistant
+from ui.exports import fresh_folder
 from ui.labels import t
 
 
@@ -96,7 +95,7 @@ def build(service: Assistant, lang: str) -> tuple[gr.CheckboxGroup, gr.Dropdown]
         return t(lang, "chat.error", error=str(e))
 
     def files(draft: Draft, principal: Principal) -> tuple[str, str]:
-        folder = Path(tempfile.mkdtemp(prefix="draft-"))
+        folder = fresh_folder(principal.name, "draft")
         name = f"draft-{draft.id}"
         (folder / f"{name}.docx").write_bytes(service.drafting.export(draft.id or 0, "docx", principal))
         (folder / f"{name}.md").write_bytes(service.drafting.export(draft.id or 0, "md", principal))

@@ -4,16 +4,16 @@ and the HTML file to download."""
 
 from __future__ import annotations
 
-import tempfile
+import re
 from datetime import UTC, datetime, timedelta
 from html import escape
-from pathlib import Path
 
 import gradio as gr
 
 from assistant.analytics.report import usage_report
 from assistant.analytics.report_html import render_report
 from assistant.services import Assistant
+from ui.exports import fresh_folder
 from ui.labels import t
 from ui.views.admin import require_admin
 
@@ -21,6 +21,19 @@ from ui.views.admin import require_admin
 def report_html(service: Assistant, days: int, lang: str) -> str:
     since = datetime.now(UTC) - timedelta(days=max(1, int(days)))
     return render_report(usage_report(service.settings, since), lang)
+
+
+STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+BODY = re.compile(r"<body>(.*)</body>", re.S)
+
+
+def inline(page: str) -> str:
+    """The report page as part of the app page: its body, with its styles scoped to it (CSS @scope), so the whole
+    report is visible in the page's own scroll — no frame of a fixed height with a scroll bar inside."""
+    css = "\n".join(STYLE.findall(page)).replace("body {", ":scope {")
+    body = BODY.search(page)
+    content = body.group(1) if body else page
+    return f"<div id='da-report' class='da-report'><style>@scope (.da-report) {{ {css} }}</style>{content}</div>"
 
 
 def unrecorded_warning(service: Assistant, lang: str) -> str:
@@ -42,13 +55,9 @@ def build(service: Assistant, lang: str) -> None:
     def render(n: int, request: gr.Request):  # noqa: ANN202
         require_admin(service, request)
         html = report_html(service, n, lang)
-        folder = Path(tempfile.mkdtemp(prefix="usage-"))
+        folder = fresh_folder(request.username, "usage")
         path = folder / f"usage-report-{datetime.now(UTC):%Y%m%d}.html"
         path.write_text(html, encoding="utf-8")
-        # The report is a whole HTML page with its own styles: shown in a sandboxed frame, so they stay inside it.
-        style = "width:100%;height:1400px;border:0"
-        frame = f"<iframe id='da-usage-frame' sandbox='' style='{style}' srcdoc=\"{{}}\"></iframe>"
-        shown = frame.format(html.replace("&", "&amp;").replace('"', "&quot;"))
-        return unrecorded_warning(service, lang) + shown, str(path)
+        return unrecorded_warning(service, lang) + inline(html), str(path)
 
     show.click(render, days, [page, download], api_name=False)
