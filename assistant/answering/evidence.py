@@ -17,10 +17,12 @@ Thresholds were tuned on the first half of each dev set (bench/evidence.py) and 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.answering.answer_types import STEPS, has_type, question_type
+from assistant.core.layout import LIST_ITEM, NUMBERED, is_lead_in, is_list_item, is_table_row, to_markdown
 from assistant.core.sentences import sentence_spans, unwrap
 from assistant.core.terms import topic_terms
 from assistant.retrieval import Hit
@@ -45,7 +47,7 @@ DEPENDENT = re.compile(
 # A noun phrase pointing back ("these devices", "this network type") anywhere in an English sentence: the sentence
 # names its subject only in the one before, so that one is shown with it (selection is not changed by it).
 ANAPHORIC_NP = re.compile(r"\b(?:this|these|those|such)\s+(?!is\b|was\b|are\b|were\b|has\b|will\b)[a-z]", re.I)
-LIST_ITEM = re.compile(r"^\s*(?:[0-9０-９]{1,2}[.)．、]|[-•・●■①-⑳])")
+MAX_BLOCK_CHARS = 1500  # a list or table brought in whole stops here
 
 
 @dataclass
@@ -61,6 +63,11 @@ class Evidence:
     def quote(self) -> str:
         """The sentence as shown: wrapped lines of the passage joined."""
         return unwrap(self.text)
+
+    @property
+    def markdown(self) -> str:
+        """As shown in the chat and the API: table rows as a Markdown table, list items one per line."""
+        return to_markdown(self.text)
 
 
 @dataclass
@@ -128,10 +135,16 @@ def find_evidence(
             continue
         chosen.append(ev)
     confident = best_share >= CONFIDENT_SHARE and best.matches_type
-    shown = []
+    shown: list[Evidence] = []
     for ev in chosen:
         wider = _with_antecedent(ev, hits)
-        shown.append(ev if any(_overlaps(wider, e) for e in chosen if e is not ev) else wider)
+        wider = ev if any(_overlaps(wider, e) for e in chosen if e is not ev) else wider
+        wider = _with_block(wider, hits)
+        if ev is best and not confident and best_share >= CONFIDENT_SHARE and has_type(wider.text, kind):
+            confident = True  # the lead-in names the topic, its table or list holds the amount asked for
+        if any(_covers(e, wider) for e in shown):
+            continue
+        shown = [e for e in shown if not _covers(wider, e)] + [wider]
     return EvidenceResult(shown, confident, kind)
 
 
@@ -172,6 +185,56 @@ def _with_antecedent(ev: Evidence, hits: list[Hit]) -> Evidence:
         return ev
     start = spans[first - 1][0]
     return Evidence(ev.number, passage[start : ev.end], start, ev.end, ev.score, ev.matches_type)
+
+
+def _with_block(ev: Evidence, hits: list[Hit]) -> Evidence:
+    """`ev` with the list or table it belongs to, so a procedure or a table is never shown in part:
+    - a lead-in (「次の項目を点検し…」, "as follows:") brings the items or rows that follow it;
+    - a table row brings its table from the header row;
+    - a list item brings its list from the first item (and the lead-in before it).
+    Offsets stay offsets into the passage; the block stops at MAX_BLOCK_CHARS."""
+    passage = hits[ev.number - 1].context or hits[ev.number - 1].text
+    spans = sentence_spans(passage)
+    inside = [i for i, (a, b) in enumerate(spans) if a < ev.end and ev.start < b]
+    if not inside:
+        return ev
+    first, last = inside[0], inside[-1]
+    text = lambda i: passage[spans[i][0] : spans[i][1]]  # noqa: E731
+
+    def block(i: int) -> bool:
+        """A list item or table row, or a sentence continuing an item on the item's line ("…"Tokyo-Main". If it
+        is slow, choose…")."""
+        if is_list_item(text(i)) or is_table_row(text(i)):
+            return True
+        return i > 0 and is_list_item(text(i - 1)) and "\n" not in passage[spans[i - 1][1] : spans[i][0]]
+
+    lo, hi = first, last
+    if is_table_row(text(first)):  # back to the header row
+        while lo > 0 and is_table_row(text(lo - 1)):
+            lo -= 1
+    elif block(first):  # back to the first item
+        while lo > 0 and block(lo - 1) and not _first_item(text(lo)):
+            lo -= 1
+    if lo > 0 and block(lo) and is_lead_in(text(lo - 1)):
+        lo -= 1  # the sentence that introduces the list or table
+    if is_lead_in(text(hi)) and hi + 2 < len(spans) and not block(hi + 1) and block(hi + 2):
+        hi += 1  # 「次の項目を点検し、点検表に記録する。異常がある場合は…。」 then the table
+    if is_lead_in(text(hi)) or block(hi) or (hi > 0 and is_lead_in(text(hi - 1))):  # on to the last item or row
+        while hi + 1 < len(spans) and block(hi + 1):
+            hi += 1
+    start, end = min(spans[lo][0], ev.start), max(spans[hi][1], ev.end)
+    if (start, end) == (ev.start, ev.end) or end - start > MAX_BLOCK_CHARS:
+        return ev
+    return Evidence(ev.number, passage[start:end], start, end, ev.score, ev.matches_type)
+
+
+def _first_item(text: str) -> bool:
+    m = NUMBERED.match(text)
+    return bool(m) and int(unicodedata.normalize("NFKC", m.group(1))) == 1
+
+
+def _covers(a: Evidence, b: Evidence) -> bool:
+    return a.number == b.number and a.start <= b.start and b.end <= a.end
 
 
 def _overlaps(a: Evidence, b: Evidence) -> bool:

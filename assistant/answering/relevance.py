@@ -51,8 +51,8 @@ def term_coverage(searcher: Searcher, question: str, hits: Sequence[Hit]) -> flo
     if not total or not hits:
         return 0.0
     best = 0.0
-    for hit in hits:
-        words = set(searcher.tokenizer.tokens(hit.context or hit.text))
+    for hit in hits:  # a section's headings say what its text is about (「4.1 起動」 over the start-up steps)
+        words = set(searcher.tokenizer.tokens(" ".join([*hit.heading_path, hit.context or hit.text])))
         best = max(best, sum(w for t, w in idf.items() if t in words) / total)
     return best
 

@@ -19,7 +19,7 @@ from typing import Protocol
 from assistant.answering.citations import CitationChecker
 from assistant.answering.condensing import condense, rewrite
 from assistant.answering.context_budget import build_prompt
-from assistant.answering.evidence import find_evidence
+from assistant.answering.evidence import Evidence, find_evidence
 from assistant.answering.injection import screen
 from assistant.answering.records import Answer, AnswerStream, Source, Turn
 from assistant.answering.relevance import Relevance, assess, term_idf
@@ -28,6 +28,7 @@ from assistant.core.config import Settings
 from assistant.core.errors import AssistantError
 from assistant.core.identity import Principal, require_principal
 from assistant.core.language import language_of
+from assistant.core.layout import is_list_item
 from assistant.core.terms import topic_weights
 from assistant.kb.keywords import get_tokenizer
 from assistant.llm import ChatModel, GenerationParams
@@ -166,8 +167,7 @@ class QAService:
             yield answer.text
             return
         heading = render("evidence" if found.confident else "closest", answer.language, prompts)
-        quote = "「{}」[{}]" if answer.language == "ja" else '"{}" [{}]'
-        answer.text = heading + "\n" + "\n".join(quote.format(e.quote, e.number) for e in found.items)
+        answer.text = (heading + "\n" + "\n".join(render_evidence(e, answer.language) for e in found.items)).rstrip()
         for e in found.items:
             if e.number not in answer.citations.cited:
                 answer.citations.cited.append(e.number)
@@ -269,6 +269,19 @@ def _similarity(embedder, query_vector) -> Callable[[list[str]], list[float]]:  
         return [float(v) for v in embedder.embed_passages(texts) @ query_vector]
 
     return cosines
+
+
+def render_evidence(e: Evidence, lang: str) -> str:
+    """One evidence item as the user sees it: a sentence in quotes with its source number; a list or table as
+    Markdown (its lead-in quoted), the number after it."""
+    quote = "「{}」[{}]" if lang == "ja" else '"{}" [{}]'
+    shown = e.markdown
+    if "\n" not in shown:
+        return quote.format(shown, e.number)
+    head, _, rest = shown.partition("\n\n")
+    if head.startswith("|") or is_list_item(head) or not rest:
+        return f"\n{shown} [{e.number}]\n"
+    return quote.format(head, e.number) + f"\n\n{rest}\n"
 
 
 def _bare(text: str) -> str:

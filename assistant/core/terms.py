@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterable, Mapping
 # Words that point at the conversation or ask for the kind of answer: they say nothing about the topic.
 NOT_TOPIC = frozenset(
     "それ 其れ これ 此れ あれ 彼れ その 其の この 此の 同じ 同様 幾ら いくら 何 いつ 何時 "
-    "どこ 何処 誰 どう 如何 どの どれ どちら 何故 なぜ same what about how when where who which".split()
+    "どこ 何処 誰 どう 如何 どの どれ どちら 何故 なぜ same what about how when where who which "
+    # requests around a question (教えてください, "please tell me") ask, they name no topic
+    "教える 下さる 頂く 知る 欲しい 願う 分かる please tell know".split()
 )
 # Phrases that ask for the kind of answer ("how long", "too many"), removed before a question is cut into words.
 ANSWER_KIND_PHRASES = re.compile(

@@ -149,9 +149,9 @@ VPN = "After how many hours does the VPN disconnect automatically?"
 @pytest.mark.parametrize(
     ("script", "reason"),
     [
-        ("The VPN disconnects automatically after 24 hours [1].", "not in the cited source: 24"),
-        ("The CEO approves every VPN connection [1].", "not in the cited source: ceo"),
-        ("The VPN disconnects automatically within 12 hours [1].", "not in the cited source: 12"),  # bound swapped
+        ("The VPN disconnects automatically after 24 hours [1].", "holds 24"),
+        ("The CEO approves every VPN connection [1].", "holds ceo"),
+        ("The VPN disconnects automatically within 12 hours [1].", "holds 12"),  # bound swapped
         ("The VPN disconnects after 12 hours [1]. " * 4, "repeats an earlier sentence"),
         ("VPNは12時間後に自動的に切断されます[1]。", "not in the answer's language"),
         ("After 12 hours the VPN disconnects [1]. Then you must call the help desk at extension " + "9" * 3000,

@@ -102,3 +102,22 @@ def test_real_docx_files_with_tables_page_breaks_and_only_images():
         load_file(folder / "having-images.docx", LoadOptions())
     cells = load_file(folder / "tbl-cell-access.docx", LoadOptions())
     assert any(" | " in b.text for b in cells.blocks)
+
+
+def test_markdown_drops_raw_html_keeps_its_text_and_list_markers(tmp_path):
+    from ingest.loaders.base import LoadOptions
+    from ingest.loaders.markdown import load_markdown
+
+    md = tmp_path / "hostile.md"
+    md.write_text(
+        "# Badges\n\nShow your badge <img src=x onerror=alert(1)> at the gate.\n\n"
+        "<div onclick=\"steal()\">Visitors sign in at reception.<script>alert(2)</script></div>\n\n"
+        "1. Take a badge.\n2. Wear it visibly.\n\n- Red: contractors\n- Blue: auditors\n",
+        encoding="utf-8",
+    )
+    doc = load_markdown(md, LoadOptions())
+    text = "\n".join(b.text for b in doc.blocks)
+    assert "onerror" not in text and "<img" not in text and "alert(" not in text and "steal" not in text
+    assert "Show your badge  at the gate." in text or "Show your badge at the gate." in text
+    assert "Visitors sign in at reception." in text
+    assert "1. Take a badge.\n2. Wear it visibly." in text and "- Red: contractors" in text

@@ -1,0 +1,109 @@
+"""The layout a passage keeps from its manual: list items, table rows, and the sentence that introduces them.
+
+Loaders write a DOCX, HTML or Markdown table row as cells joined by " | "; PDFium writes a Japanese table row as its
+cells with a space between them (Japanese prose has no spaces). A list item opens with 1. 2) ① - • ・. A lead-in
+ends with ：/: or announces what follows (次の, 以下の, "as follows", "the following"): shown alone it says nothing.
+Evidence, drafting and the citation checker recognise these with the patterns here, and `to_markdown` shows a
+passage's slice with its rows as a Markdown table and its items one per line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+LIST_ITEM = re.compile(r"^\s*(?:[0-9０-９]{1,2}[.)．、](?!\d)|[-•・●■*①-⑳](?=\s|[^\x00-\x7f]))\s*")
+NUMBERED = re.compile(r"^\s*([0-9０-９]{1,2})[.)．、](?!\d)")
+_CJK = r"\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f々〆ヵヶ"
+PIPE_ROW = re.compile(r"\S\s\|\s\S")
+CELL_GAP = re.compile(rf"(?<=[{_CJK}）)」]) +(?=[{_CJK}0-9（(「A-Za-z])|(?<=[0-9A-Za-z%)]) +(?=[{_CJK}（(「])")
+LEAD_IN = re.compile(
+    r"[：:]\s*$|次の(?!日|週|月|年|営業日|回|朝|便|方)|以下の(?!場合)|下記の|下表|次表"
+    r"|\bas follows\b|\bthe following\b|\bthese steps\b|\bfollow(?:ing)? steps\b",
+    re.I,
+)
+
+
+def is_list_item(line: str) -> bool:
+    return bool(LIST_ITEM.match(line))
+
+
+def is_table_row(line: str) -> bool:
+    """A line of table cells: " | " between cells, or (PDF) two or more Japanese cells with a space between them.
+    A sentence (it ends with 。) or a list item is not a row."""
+    text = line.strip()
+    if not text or text.endswith(("。", "．")) or is_list_item(text):
+        return False
+    if PIPE_ROW.search(text):
+        return True
+    return bool(CELL_GAP.search(text)) and len(text) <= 160 and not text.endswith((".", "!", "?"))
+
+
+def cells(line: str) -> list[str]:
+    text = line.strip()
+    if PIPE_ROW.search(text):
+        return [c.strip() for c in text.strip("|").split("|")]
+    return [c.strip() for c in CELL_GAP.split(text) if c.strip()]
+
+
+def is_lead_in(sentence: str) -> bool:
+    return bool(LEAD_IN.search(unicodedata.normalize("NFKC", sentence).strip()))
+
+
+def to_markdown(text: str) -> str:
+    """`text` (a slice of a passage) for a reader: table rows as one Markdown table (the first row is its header),
+    list items one per line, wrapped lines of prose joined."""
+    from assistant.core.sentences import unwrap
+
+    out: list[tuple[str, str]] = []  # (kind, markdown) of each block
+    prose: list[str] = []
+    rows: list[list[str]] = []
+
+    def flush_prose() -> None:
+        if prose:
+            out.append(("item" if is_list_item(prose[0]) else "text", unwrap("\n".join(prose))))
+            prose.clear()
+
+    def flush_rows() -> None:
+        if rows:
+            width = max(len(r) for r in rows)
+            table = [r[: width - 1] + [" ".join(r[width - 1 :])] if len(r) > width else r + [""] * (width - len(r))
+                     for r in rows]
+            out.append(("table", "\n".join(
+                ["| " + " | ".join(_cell(c) for c in table[0]) + " |", "|" + " --- |" * width]
+                + ["| " + " | ".join(_cell(c) for c in r) + " |" for r in table[1:]]
+            )))
+            rows.clear()
+
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        if is_table_row(line):
+            flush_prose()
+            rows.append(cells(line))
+        elif is_list_item(line):
+            flush_prose()
+            flush_rows()
+            prose.append(line.strip())
+        else:
+            flush_rows()
+            if prose and not is_list_item(prose[0]) and not prose[-1].rstrip().endswith(("。", ".", "：", ":")):
+                prose.append(line)  # a wrapped line of the same paragraph
+            elif prose and is_list_item(prose[0]):
+                prose.append(line)  # an item's wrapped continuation
+            else:
+                flush_prose()
+                prose.append(line)
+    flush_prose()
+    flush_rows()
+    # Consecutive list items stay one list; every other block is a paragraph of its own.
+    text = ""
+    for i, (kind, block) in enumerate(out):
+        if i:
+            text += "\n" if kind == "item" and out[i - 1][0] == "item" else "\n\n"
+        text += block
+    return text
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").strip()
