@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from assistant.analytics.usage import UsageLog, UsageRecord, UsedSource
+from assistant.answering.conversations import ConversationStore
 from assistant.answering.records import Answer, AnswerStream, Turn
 from assistant.answering.service import QAService
 from assistant.core.config import Settings
@@ -44,6 +45,7 @@ class Assistant:
         self._embedder = embedder
         self._qa: QAService | None = None
         self._drafting: DraftingService | None = None
+        self._conversations: ConversationStore | None = None
         self.users = UserDirectory(settings.paths.users_db, settings.access.users, settings.access.api_keys)
         self.kb: LiveKnowledgeBase[Searcher] = LiveKnowledgeBase(
             settings.paths.kb_dir, self._searcher_for, settings.ingest.keep_generations
@@ -84,6 +86,13 @@ class Assistant:
             self._drafting = DraftingService(self.settings, self.kb, model=lambda: self.model)
         return self._drafting
 
+    @property
+    def conversations(self) -> ConversationStore:
+        """Each user's saved conversations (data/conversations.sqlite)."""
+        if self._conversations is None:
+            self._conversations = ConversationStore(self.settings.paths.conversations_db)
+        return self._conversations
+
     def _searcher_for(self, kb: KnowledgeBase) -> Searcher:
         r = self.settings.retrieval
         return build_searcher(kb, self.embedder, r, self.settings.embedding.threads)
@@ -112,7 +121,11 @@ class Assistant:
         with self.kb.acquire() as searcher:
             return searcher.search(query, k, principal=principal, doc_ids=doc_ids, tags=tags, mode=mode)
 
-    def feedback(self, answer_id: str, rating: str, comment: str | None = None) -> None:
+    def examples(self, principal: Principal, lang: str, n: int = 4) -> list[str]:
+        """Questions to offer in an empty chat, from the headings of the documents `principal` may read."""
+        return self.qa.examples(principal, lang, n)
+
+    def feedback(self, answer_id: str, rating: str | None, comment: str | None = None) -> None:
         if self.usage is None:
             from assistant.core.errors import AssistantError
 

@@ -18,13 +18,27 @@ CSS = """
 .da-passage { white-space: pre-wrap; font-size: 0.9em; }
 .da-passage mark { background: #ffe566; }
 .da-muted { color: var(--body-text-color-subdued); }
+.da-near summary { color: var(--body-text-color-subdued); }
+#da-header { flex-wrap: wrap; align-items: center; gap: 4px 12px; }
+#da-header > * { min-width: 0 !important; flex: 0 1 auto !important; }
+#da-header h2 { margin: 0; white-space: nowrap; }
+#da-header a { white-space: nowrap; }
+#da-status { min-height: 1.4em; color: var(--body-text-color-subdued); }
+#da-chat table { border-collapse: collapse; margin: 4px 0; }
+#da-chat th, #da-chat td { border: 1px solid var(--border-color-primary); padding: 2px 6px; }
+@media (max-width: 640px) {
+  #da-header h2 { font-size: 1.1rem; }
+  #da-history-col { order: 3; }
+  #da-sources-col { order: 2; }
+  #da-chat { height: 52vh !important; }
+}
 """
 
 
 def build_blocks(service: Assistant, pump: StreamPump, library: Library, lang: str) -> gr.Blocks:
     # Files Gradio copied into its cache for a download are deleted after an hour (checked hourly).
     with gr.Blocks(title=t(lang, "title"), analytics_enabled=False, delete_cache=(3600, 3600)) as blocks:
-        with gr.Row():
+        with gr.Row(elem_id="da-header"):
             gr.Markdown(f"## {t(lang, 'title')}")
             who = gr.Markdown(elem_id="da-user")
             gr.HTML(
@@ -33,7 +47,7 @@ def build_blocks(service: Assistant, pump: StreamPump, library: Library, lang: s
             )
         with gr.Tabs():
             with gr.Tab(t(lang, "tab.chat"), id="chat", elem_id="da-tab-chat"):
-                chat.build(service, pump, lang)
+                chat_load, chat_outputs = chat.build(service, pump, lang)
             with gr.Tab(t(lang, "tab.drafting"), id="drafting", visible=False, elem_id="da-tab-drafting") as draft_tab:
                 draft_sources, draft_list = drafting.build(service, lang)
             with gr.Tab(t(lang, "tab.admin"), id="admin", visible=False, elem_id="da-tab-admin") as admin_tab:
@@ -59,4 +73,5 @@ def build_blocks(service: Assistant, pump: StreamPump, library: Library, lang: s
         blocks.load(
             on_load, None, [who, draft_tab, draft_sources, draft_list, admin_tab, usage_tab, documents], api_name=False
         )
+        blocks.load(chat_load, None, chat_outputs, api_name=False)
     return blocks

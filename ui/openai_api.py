@@ -16,7 +16,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answering.conversation import history
+from assistant.answering.conversation import history, recent
+from assistant.answering.conversations import ConversationNotFound, exchange_of
 from assistant.answering.records import Answer, Turn
 from assistant.core.config import Settings
 from assistant.core.errors import AssistantError, ModelBusy
@@ -42,6 +43,9 @@ class ChatRequest(BaseModel):
     model: str | None = None
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
+    # A conversation kept on the server (the one the web chat lists): "new" starts one, an id goes on with it;
+    # its history then replaces the earlier messages. Only the key's user can use their conversations.
+    conversation_id: str | None = Field(None, max_length=64)
 
 
 def conversation(messages: list[ChatMessage], settings: Settings) -> tuple[str, list[Turn]]:
@@ -59,8 +63,9 @@ def conversation(messages: list[ChatMessage], settings: Settings) -> tuple[str, 
     return messages[-1].text.strip(), history(pairs, settings)
 
 
-def extras(answer: Answer) -> dict[str, Any]:
+def extras(answer: Answer, conversation_id: str | None = None) -> dict[str, Any]:
     return {
+        "conversation_id": conversation_id,
         "outcome": answer.outcome,
         "sources": [
             {"number": s.number, "file": s.file, "page": s.page, "section": s.section, "cited": s.cited,
@@ -90,6 +95,23 @@ def openai_router(service: Assistant, gate: Gatekeeper) -> APIRouter:
     def completions(body: ChatRequest, request: Request) -> Any:
         principal = gate.principal(request)
         question, turns = conversation(body.messages, service.settings)
+        kept = None
+        if body.conversation_id:
+            store = service.conversations
+            try:
+                if body.conversation_id == "new":
+                    kept = store.create(principal.name, question)
+                else:
+                    kept = store.get(principal.name, body.conversation_id)
+                    turns = recent(kept.turns, service.settings)
+            except ConversationNotFound as e:
+                raise HTTPException(404, str(e)) from e
+        cid_kept = kept.id if kept else None
+
+        def keep(answer: Answer, shown: str | None = None) -> None:
+            if kept is not None and answer.outcome != "no_documents":
+                store.append(principal.name, kept.id, exchange_of(answer, shown))
+
         stream = service.ask(question, principal=principal, history=turns)
         created = int(time.time())
         cid = f"chatcmpl-{stream.answer.id}"
@@ -98,13 +120,14 @@ def openai_router(service: Assistant, gate: Gatekeeper) -> APIRouter:
                 answer = stream.result()
             except ModelBusy as e:
                 return busy(e)
+            keep(answer)
             usage = {"prompt_tokens": answer.prompt_tokens, "completion_tokens": answer.completion_tokens,
                      "total_tokens": answer.prompt_tokens + answer.completion_tokens}
             return {
                 "id": cid, "object": "chat.completion", "created": created, "model": model_id,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
                              "finish_reason": "stop"}],
-                "usage": usage, **extras(answer),
+                "usage": usage, **extras(answer, cid_kept),
             }
         pieces = iter(stream)
         try:
@@ -118,16 +141,21 @@ def openai_router(service: Assistant, gate: Gatekeeper) -> APIRouter:
             return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
         def events() -> Iterator[str]:
+            sent = [first or ""]
             try:
                 yield chunk({"role": "assistant", "content": first or ""})
                 for piece in pieces:
+                    sent.append(piece)
                     yield chunk({"content": piece})
-                yield chunk({}, "stop", **extras(stream.answer))
+                keep(stream.answer)
+                yield chunk({}, "stop", **extras(stream.answer, cid_kept))
             except AssistantError as e:
                 kind = "busy" if isinstance(e, ModelBusy) else type(e).__name__
                 yield f"data: {json.dumps({'error': {'message': str(e), 'type': kind}}, ensure_ascii=False)}\n\n"
             finally:
                 stream.close()  # a client that went away releases the model
+                if stream.answer.outcome == "cancelled":
+                    keep(stream.answer, "".join(sent))
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")

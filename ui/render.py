@@ -25,20 +25,26 @@ def marked_passage(source: Source, answer: Answer) -> str:
 def sources_html(answer: Answer | None, lang: str) -> str:
     if answer is None or not answer.sources:
         return f"<p class='da-muted'>{escape(t(lang, 'chat.no_sources'))}</p>" + _meta(answer)
+    if answer.abstained:
+        # Nothing answered: the passages searched are not sources. They stay at hand, folded and said to be so.
+        inner = "".join(_source(s, answer, lang, open_=False) for s in answer.sources)
+        return (f"<details class='da-near' id='da-near'><summary>{escape(t(lang, 'chat.near'))}</summary>{inner}"
+                "</details>" + _meta(answer))
     rows = answer.cited_sources + [s for s in answer.sources if not s.cited]
-    parts = []
-    for s in rows:
-        where = " · ".join(x for x in (s.pages, s.section) if x)
-        if s.also_in:
-            where += f" ({t(lang, 'chat.also_in')}: {', '.join(s.also_in)})"
-        cited = " da-cited" if s.cited else ""
-        parts.append(
-            f"<details class='da-source{cited}' {'open' if s.cited else ''}>"
-            f"<summary><b>[{s.number}]</b> {escape(s.file)}"
-            f"{' — ' + escape(where) if where else ''}</summary>"
-            f"<div class='da-passage'>{marked_passage(s, answer)}</div></details>"
-        )
-    return "".join(parts) + _meta(answer)
+    return "".join(_source(s, answer, lang, open_=s.cited) for s in rows) + _meta(answer)
+
+
+def _source(s: Source, answer: Answer, lang: str, open_: bool) -> str:
+    where = " · ".join(x for x in (s.pages, s.section) if x)
+    if s.also_in:
+        where += f" ({t(lang, 'chat.also_in')}: {', '.join(s.also_in)})"
+    cited = " da-cited" if s.cited else ""
+    return (
+        f"<details class='da-source{cited}' {'open' if open_ else ''}>"
+        f"<summary><b>[{s.number}]</b> {escape(s.file)}"
+        f"{' — ' + escape(where) if where else ''}</summary>"
+        f"<div class='da-passage'>{marked_passage(s, answer)}</div></details>"
+    )
 
 
 def _meta(answer: Answer | None) -> str:

@@ -211,13 +211,18 @@ class UsageLog:
             r = conn.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
         return dict(r) if r else None
 
-    def feedback(self, answer_id: str, rating: str, comment: str | None = None) -> None:
-        if rating not in ("up", "down"):
+    def feedback(self, answer_id: str, rating: str | None, comment: str | None = None) -> None:
+        """Rate an answer, comment on it, or both. What is not given is kept: changing 👍 to 👎 keeps the comment,
+        a comment alone keeps the rating (an empty comment clears it)."""
+        if rating not in ("up", "down", None):
             raise AssistantError("feedback is 'up' or 'down'")
+        if rating is None and comment is None:
+            raise AssistantError("give a rating, a comment or both")
         self.flush()
         with _connect(self.path) as conn:
             cur = conn.execute(
-                "UPDATE answers SET feedback = ?, feedback_comment = ?, feedback_at = ? WHERE id = ?",
+                "UPDATE answers SET feedback = COALESCE(?, feedback), feedback_comment = COALESCE(?, feedback_comment),"
+                " feedback_at = ? WHERE id = ?",
                 (rating, comment, datetime.now(UTC).isoformat(timespec="seconds"), answer_id),
             )
         if cur.rowcount == 0:

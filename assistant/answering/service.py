@@ -20,6 +20,7 @@ from assistant.answering.citations import CitationChecker
 from assistant.answering.condensing import condense, rewrite
 from assistant.answering.context_budget import build_prompt
 from assistant.answering.evidence import Evidence, find_evidence
+from assistant.answering.examples import example_questions
 from assistant.answering.injection import screen
 from assistant.answering.records import Answer, AnswerStream, Source, Turn
 from assistant.answering.relevance import Relevance, assess, term_idf
@@ -53,6 +54,7 @@ class QAService:
         self.listeners: list[Callable[[Answer], None]] = []
         # Called with the number of requests ahead while this one waits for the model (the UI shows it).
         self.queue_listeners: list[Callable[[Answer, int], None]] = []
+        self._examples: dict[tuple, list[str]] = {}
 
     # --- public ------------------------------------------------------------------------------------
     def ask(self, question: str, *, principal: Principal, history: Sequence[Turn] = ()) -> AnswerStream:
@@ -64,6 +66,22 @@ class QAService:
         answer = Answer(question=question, user=principal.name, language=language_of(question))
         answer.model, answer.backend = self.model.name, self.settings.generation.backend
         return AnswerStream(answer, self._run(answer, principal, history))
+
+    def examples(self, principal: Principal, lang: str, n: int = 4) -> list[str]:
+        """Questions an empty chat offers (answering/examples.py), cached per generation, groups and language."""
+        principal = require_principal(principal)
+        qa = self.settings.qa
+        with self.searchers.acquire() as searcher:
+            key = (str(searcher.kb.gen_dir), principal.groups, lang, n)
+            if key not in self._examples:
+
+                def answerable(question: str) -> bool:
+                    hits = searcher.search(question, qa.sources, principal=principal)
+                    return bool(hits) and assess(searcher, question, hits, qa.abstain_dense_weight,
+                                                 qa.abstain_threshold).answerable
+
+                self._examples = {key: example_questions(searcher, principal, lang, answerable, n)}
+            return self._examples[key]
 
     def not_found_text(self, lang: str) -> str:
         return render("not-found", lang, self.settings.paths.prompts_dir)

@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 console = Console(highlight=False)
+GRACE_S = 10  # open connections (a browser's event stream stays open for ever) get this long after a stop
+CLEANUP_S = 5  # then the app's own clean-up (usage log, knowledge base lease, exports) gets this long
+
+
+def exit_watchdog(seconds: float) -> threading.Timer:
+    """After a stop signal: if the process is still here `seconds` later (a thread that never ends, a clean-up that
+    hangs), print every thread's stack to stderr for the admin and exit. A stopped server must never keep the port
+    and the model's memory (seen: still running 2.5 minutes after SIGTERM)."""
+
+    def expire() -> None:
+        print(f"assistant serve: still running {seconds:.0f} s after the stop signal; the threads were:",
+              file=sys.stderr, flush=True)
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        os._exit(1)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def serve(
@@ -20,6 +46,7 @@ def serve(
 
     from assistant.core.faults import arm, hang_point
     from assistant.services import Assistant
+    from ui.exports import clear_all
     from ui.server import create_app
     from ui.starting import StartingGate
 
@@ -44,15 +71,42 @@ def serve(
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     gate = StartingGate(build, failed)
-    # A stop waits at most 10 s for open connections (a browser's event stream stays open for ever).
-    config = uvicorn.Config(gate, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10)
-    server = uvicorn.Server(config)
+    config = uvicorn.Config(gate, host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACE_S)
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, bounded in how long a stop may take (`exit_watchdog`)."""
+
+        watchdog: threading.Timer | None = None
+
+        def handle_exit(self, sig: int, frame) -> None:  # noqa: ANN001
+            if self.watchdog is None:
+                self.watchdog = exit_watchdog(GRACE_S + CLEANUP_S)
+            super().handle_exit(sig, frame)
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            """uvicorn's, without raising the signal again once it has stopped: that killed the process before
+            the clean-up below (the usage log's last rows), or, where another handler had been installed, left
+            it running. Here the clean-up runs, bounded by the watchdog, and the process exits."""
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
+
+    server = Server(config)
     console.print(f"Loading the knowledge base and the model; http://{shown}:{port}/ answers \"starting\" until then.")
     try:
         server.run()
     finally:
+        hang_point("serve.cleanup")
         for service in built:
             service.close()
+        clear_all()
     if not gate.ready:
         raise typer.Exit(1)
 

@@ -52,6 +52,10 @@ class PathsSettings(_Section):
         return self.data_dir / "drafts.sqlite"
 
     @property
+    def conversations_db(self) -> Path:
+        return self.data_dir / "conversations.sqlite"
+
+    @property
     def users_db(self) -> Path:
         return self.data_dir / "users.sqlite"
 

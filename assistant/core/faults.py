@@ -22,6 +22,7 @@ POINTS = {
     "usage.mid_write": "a usage row is being written, not yet committed",
     "drafts.mid_write": "a draft section is being written, not yet committed",
     "serve.loading": "the server's port is open but loading the knowledge base and model never finishes",
+    "serve.cleanup": "after a stop signal, the server's clean-up never finishes",
     "ocr.hang": "Tesseract is started for a page and never returns (the file's time limit must stop it, and it)",
     "parse.hang": "a parser process stops responding and never ends (the time limit must stop it)",
 }

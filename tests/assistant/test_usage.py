@@ -32,6 +32,21 @@ def test_an_answer_becomes_one_row_with_its_feedback(tmp_path):
     log.close()
 
 
+def test_changing_the_rating_keeps_the_comment_and_a_comment_keeps_the_rating(tmp_path):
+    """Found in use: clicking 👎 again stored the rating and wiped the comment."""
+    log = UsageLog(tmp_path / "usage.sqlite", UsageSettings())
+    a = answer()
+    log.record(a)
+    log.feedback(a.id, "down", "cites the wrong page")
+    log.feedback(a.id, "up")
+    assert (log.get(a.id)["feedback"], log.get(a.id)["feedback_comment"]) == ("up", "cites the wrong page")
+    log.feedback(a.id, None, "right page after all")
+    assert (log.get(a.id)["feedback"], log.get(a.id)["feedback_comment"]) == ("up", "right page after all")
+    with pytest.raises(AssistantError, match="rating, a comment"):
+        log.feedback(a.id, None, None)
+    log.close()
+
+
 def test_privacy_option_keeps_question_and_answer_text_out_of_the_database(tmp_path):
     path = tmp_path / "usage.sqlite"
     log = UsageLog(path, UsageSettings(store_text=False))

@@ -176,3 +176,27 @@ def _outline(tmp_path):
     path = tmp_path / "outline.txt"
     path.write_text("日当\n", encoding="utf-8")
     return path
+
+
+def test_a_stop_signal_ends_the_server_even_when_its_clean_up_hangs(tmp_path):
+    """SIGTERM after a served page and an API call: the process exits. `serve.cleanup` holds the clean-up forever
+    (a named point, not a slow machine), so only the stop watchdog can end it; it prints the threads it found."""
+    config, _ = _shipped_config(tmp_path)
+    run_cli("--config", str(config), "ingest", str(SAMPLES))
+    port = free_port()
+    proc = _start(config, port, env={**os.environ, "ASSISTANT_FAULTS__CRASH_AT": "serve.cleanup"})
+    try:
+        _health(proc, port, lambda r: r.status_code == 200)
+        url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=url, timeout=300, follow_redirects=True) as client:
+            login = client.post("/login", data={"user": "staff", "password": "staff-demo", "lang": "en"})
+            assert login.status_code == 200
+            assert client.get("/app/en/").status_code == 200
+            answer = client.post("/v1/chat/completions", headers={"Authorization": f"Bearer {STAFF_KEY}"},
+                                 json={"messages": [{"role": "user", "content": "日帰り出張の日当はいくらですか？"}]})
+            assert answer.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+    # The watchdog fires 15 s after the signal; 120 s only bounds a stuck machine.
+    assert proc.wait(timeout=120) == 1
+    assert "still running 15 s after the stop signal" in proc.stderr.read().decode()
