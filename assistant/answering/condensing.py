@@ -27,25 +27,29 @@ from assistant.llm.prompts import render
 CONDENSE_MAX_TOKENS = 64
 HISTORY_ANSWER_CHARS = 300
 KEY_TERMS = 4
-# Pointing words, as words: それ is not それぞれ, あれ is not あれば, この is not このような when it names its noun
-# in the same question ("この" + noun is pointing only without a topic of its own: see depends_on_history).
+# Pointing words, as words: それ is not それぞれ, あれ is not あれば, そこで is not a place.
+POINTING_JA = re.compile(
+    r"それ(?!ぞれ)|その(?!他|ほか|まま)|そちら|そこ(?!で)|これ(?!から|まで|ら以外)|こちら|あれ(?!ば)|あの"
+    r"|同じ|同様|上記|前述|先ほど|さっき"
+)
+POINTING_EN = re.compile(r"\b(?:it|its|that|this|those|these|they|them|their|same)\b", re.I)
 DEPENDS_JA = re.compile(
-    r"それ(?!ぞれ)|その(?!他|ほか|まま)|そちら|そこ(?!で)|これ(?!から|まで|ら以外)|こちら"
-    r"|あれ(?!ば)|あの|同じ|同様|上記|前述|先ほど|さっき"
-    r"|^(?:では|じゃあ|それでは|だと|なら|で、)"  # opening a question, they continue the previous one
-    r"|^.{1,10}(?:の場合|だと|では|なら)[はで]?[?？]?$"  # 「海外の場合は？」「パートだと？」
+    POINTING_JA.pattern
+    + r"|^(?:では|じゃあ|それでは|だと|なら|で、)"  # opening a question, they continue the previous one
+    + r"|^.{1,10}(?:の場合|だと|では|なら)[はで]?[?？]?$"  # 「海外の場合は？」「パートだと？」
 )
 DEPENDS_EN = re.compile(
-    r"\b(?:it|its|that|this|those|these|they|them|their|same|what about|how about|and if|and for|also|too)\b"
+    POINTING_EN.pattern + r"|\b(?:what about|how about|and if|and for|also|too)\b"
     r"|^(?:and|but|so|or|plus)\b",  # a question that opens with a conjunction continues the previous one
     re.I,
 )
 # "that" as a conjunction or relative ("the form that HR sends"), "it" in "is it possible/allowed" and "this year"
 # point at nothing in the conversation.
 NOT_POINTING_EN = re.compile(
-    r"\b(?:(?:the|a|an|any|every|each|all)\s+\w+\s+that|(?:says?|said|means?|sure|true|note|check|ensure|confirm)\s+that"
-    r"|is it (?:possible|allowed|ok|okay"
-    r"|necessary|required|true)|this (?:year|month|week|morning|afternoon|quarter))\b",
+    r"\b(?:(?:the|a|an|any|every|each|all)\s+\w+\s+that"
+    r"|(?:says?|said|means?|sure|true|note|check|ensure|confirm)\s+that"
+    r"|is it (?:possible|allowed|ok|okay|necessary|required|true)"
+    r"|this (?:year|month|week|morning|afternoon|quarter))\b",
     re.I,
 )
 SHORT_JA, SHORT_EN = 8, 3  # characters / words: shorter questions lean on the conversation ("海外は？", "And abroad?")
@@ -98,14 +102,37 @@ def condense(
     rewritten: str | None = None,
 ) -> str:
     """The query to search for `question` after `history`: the question itself when it stands alone, else the
-    model's rewrite (see `rewrite`), else the question with the previous question's key terms."""
+    model's rewrite (see `rewrite`), else the question with the key terms of what it refers to:
+    - a question that points back (それ, その, it, that...) refers to the previous turn as it was searched;
+    - an elliptic one (「海外出張の場合は？」, "And abroad?") is a variant of the topic the conversation started
+      with, not of the previous variant: after 「日帰り出張の日当は？」「宿泊を伴う場合は？」 it carries 日当, not
+      宿泊."""
     turns = follow_up_turns(question, history, settings)
     if not turns:
         return question
     if rewritten:
         return rewritten
-    previous = turns[-1].query or turns[-1].question
+    if points_back(question):
+        previous = turns[-1].query or turns[-1].question
+    else:
+        previous = _topic_question(turns)
     return carry_key_terms(question, previous, tokens, idf)
+
+
+
+def points_back(question: str) -> bool:
+    text = unicodedata.normalize("NFKC", question)
+    if language_of(text) == "ja":
+        return bool(POINTING_JA.search(text))
+    return bool(POINTING_EN.search(NOT_POINTING_EN.sub(" ", text)))
+
+
+def _topic_question(turns: Sequence[Turn]) -> str:
+    """The question that set the conversation's current topic: the latest turn that was searched as asked."""
+    for turn in reversed(turns):
+        if not turn.query or turn.query == turn.question:
+            return turn.question
+    return turns[0].query or turns[0].question
 
 
 def carry_key_terms(
