@@ -39,3 +39,37 @@ class Scripted(ChatModel):
     def stream(self, messages, params, on_queue=None) -> Iterator[str]:
         pieces = [self.text[i : i + 4] for i in range(0, len(self.text), 4)]
         yield from pieces[: params.max_tokens]
+
+
+class Gated(ChatModel):
+    """Holds the model like the real runtime (`gate.gated_stream`): writes `first`, then waits until the test
+    releases it (or the reader stops), then writes `rest`. Events, never delays, say where it is."""
+
+    name = "gated"
+    context_window = 2048
+
+    def __init__(self, first: str, rest: str):
+        import threading
+
+        from assistant.llm.gate import ModelGate
+
+        self.first, self.rest = first, rest
+        self.gate = ModelGate(60.0, 1.0)
+        self.started, self.release, self.cancelled = threading.Event(), threading.Event(), threading.Event()
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 4)
+
+    def stream(self, messages, params, on_queue=None) -> Iterator[str]:
+        from assistant.llm.gate import gated_stream
+
+        def produce(cancel):  # noqa: ANN001, ANN202
+            self.started.set()
+            yield self.first
+            while not cancel.wait(0.05):  # polls two events; nothing is decided by the interval
+                if self.release.is_set():
+                    yield self.rest
+                    return
+            self.cancelled.set()
+
+        return gated_stream(self.gate, produce, on_queue)

@@ -2,7 +2,7 @@
 
 A new user does not know what the knowledge base holds; its own section headings do. A heading that is a question
 (an FAQ: 「在宅勤務は誰が利用できますか？」) is used as it stands; another becomes 「{heading}について教えてください」 /
-"What do the manuals say about {heading}?". Headings are taken round-robin over the documents (one manual does not
+"Tell me about {heading}". Headings are taken round-robin over the documents (one manual does not
 fill the list), in the UI's language, without chapter numbers or generic headings (目的, 総則, Introduction), and
 each candidate is kept only when the question path would answer it (it is searched and judged like any question),
 so an example never leads to "not found".
@@ -55,7 +55,7 @@ def candidates(searcher: Searcher, principal: Principal, lang: str) -> list[str]
 def as_question(topic: str, lang: str) -> str:
     if topic.endswith(("？", "?")):
         return topic
-    return f"{topic}について教えてください" if lang == "ja" else f"What do the manuals say about {topic}?"
+    return f"{topic}について教えてください" if lang == "ja" else f"Tell me about {topic}"
 
 
 def example_questions(

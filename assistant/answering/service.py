@@ -76,9 +76,13 @@ class QAService:
             if key not in self._examples:
 
                 def answerable(question: str) -> bool:
+                    """Found, and its evidence labelled "from the manuals": an example never gets a hedge."""
                     hits = searcher.search(question, qa.sources, principal=principal)
-                    return bool(hits) and assess(searcher, question, hits, qa.abstain_dense_weight,
-                                                 qa.abstain_threshold).answerable
+                    if not hits or not assess(searcher, question, hits, qa.abstain_dense_weight,
+                                              qa.abstain_threshold).answerable:
+                        return False
+                    idf = term_idf(searcher, self.tokenizer.tokens(question))
+                    return find_evidence(question, hits, idf, self.tokenizer.tokens).confident
 
                 self._examples = {key: example_questions(searcher, principal, lang, answerable, n)}
             return self._examples[key]

@@ -39,8 +39,6 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def web(tmp_path_factory, embedder) -> Iterator[Running]:
-    from ui.server import create_app
-
     tmp = tmp_path_factory.mktemp("web")
     settings = load_settings(ROOT / "config.toml", environ={})  # as shipped
     settings.paths.data_dir = tmp / "data"
@@ -52,6 +50,13 @@ def web(tmp_path_factory, embedder) -> Iterator[Running]:
     (tmp / "hr" / "salary-bands.md").write_text(HR_ONLY, encoding="utf-8")
     assert ingestor.run([tmp / "hr"], groups=["hr"]).counts["ingested"] == 1
     service = Assistant(settings, embedder=embedder)
+    yield from serve(service, settings)
+
+
+def serve(service: Assistant, settings: Settings) -> Iterator[Running]:
+    """`service`'s app on a free loopback port, for as long as the generator is not closed."""
+    from ui.server import create_app
+
     app = create_app(service)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

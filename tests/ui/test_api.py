@@ -200,3 +200,38 @@ def test_an_english_follow_up_that_opens_with_and_stays_on_the_topic(web):
     r = api(web).chat.completions.create(model="x", messages=messages)
     assert "5 wrong password attempts" in r.choices[0].message.content
     assert r.model_extra["sources"][0]["file"] == "it-helpdesk-guide.pdf"
+
+
+def test_a_conversation_kept_on_the_server_goes_on_by_its_id_and_only_for_its_user(web):
+    first = api(web).chat.completions.create(
+        model="x", messages=[{"role": "user", "content": "日帰り出張の日当はいくらですか？"}],
+        extra_body={"conversation_id": "new"})
+    cid = first.model_extra["conversation_id"]
+    assert cid and len(cid) == 32 and "2,000円" in first.choices[0].message.content
+    follow = api(web).chat.completions.create(
+        model="x", messages=[{"role": "user", "content": "海外出張の場合は？"}], extra_body={"conversation_id": cid})
+    assert "50米ドル" in follow.choices[0].message.content and follow.model_extra["conversation_id"] == cid
+    kept = web.service.conversations.get("staff", cid)
+    assert [e.question for e in kept.exchanges] == ["日帰り出張の日当はいくらですか？", "海外出張の場合は？"]
+    # Another user's key, and a guessed id, get the same "not found": an id cannot be probed.
+    hr_key = web.service.users.add_api_key("hr", "conversation-test")
+    for key, conversation in ((hr_key, cid), (STAFF_KEY, "0" * 32), (STAFF_KEY, "../../etc/passwd")):
+        r = httpx.post(web.url + "/v1/chat/completions", headers={"Authorization": f"Bearer {key}"}, timeout=300,
+                       json={"messages": [{"role": "user", "content": "海外出張の場合は？"}],
+                             "conversation_id": conversation})
+        assert r.status_code == 404, r.text
+    assert len(web.service.conversations.get("staff", cid).exchanges) == 2  # nothing was added by them
+
+
+def test_earlier_model_text_and_not_found_turns_do_not_steer_an_api_follow_up(web):
+    """One conversation rule for the chat and the API: the evidence is what a follow-up leans on."""
+    messages = [
+        {"role": "user", "content": "日帰り出張の日当はいくらですか？"},
+        {"role": "assistant",
+         "content": "マニュアルの記載：\n「日帰り出張は1日2,000円」[1]\n\n要約：\nパスワードは180日で失効します。"},
+        {"role": "user", "content": "社員食堂の営業時間は？"},
+        {"role": "assistant", "content": "マニュアルには記載がありません。"},
+        {"role": "user", "content": "海外出張の場合は？"},
+    ]
+    r = api(web).chat.completions.create(model="x", messages=messages)
+    assert "50米ドル" in r.choices[0].message.content

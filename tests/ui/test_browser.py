@@ -3,6 +3,8 @@ and admins do, in Japanese and English. Screenshots of every view go to tests/ar
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.pdf_factory import text_pdf
-from tests.ui.conftest import LOGINS
+from tests.ui.conftest import LOGINS, ROOT
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -68,31 +70,137 @@ def ask(page, question: str) -> str:
     return page.locator("#da-chat .message-row").last.inner_text()
 
 
-def test_staff_asks_in_japanese_sees_the_evidence_its_page_and_gives_feedback(browser, web):
+def manual_text(web) -> str:
+    """Every chunk of the knowledge base without white space: what a shown quote must be part of."""
+    with web.service.kb.acquire_kb() as kb:
+        texts = [c["text"] for d in kb.documents() for c in kb.chunks_of(d.id)]
+    return "".join("".join(t.split()).replace("|", "") for t in texts)  # DOCX/Markdown rows keep " | " there
+
+
+def shown_claims(answer: str) -> list[str]:
+    """What an answer shows as the manuals' text, as the browser renders it: quoted sentences, table rows (cells
+    separated by tabs) and list items (the list's numbers are drawn by the browser, not in the text)."""
+    claims = []
+    for line in answer.splitlines()[1:]:  # the first line is the heading
+        cells = [c for c in line.split("\t") if c.strip()]
+        quotes = [a or b for a, b in re.findall(r"「([^」]+)」|\"(.+?)\" \[\d+\]", line)]
+        if len(cells) >= 2:
+            claims.append("".join(cells))
+        elif quotes:
+            claims += quotes
+        elif line.strip():
+            claims.append(re.sub(r"\s*\[\d+\]$", "", line))
+    return claims
+
+
+def assert_from_the_manuals(answer: str, manuals: str) -> None:
+    for claim in shown_claims(answer):
+        flat = "".join(claim.split()).replace("°C", "°C")
+        assert flat in manuals, f"shown but not in the manuals: {claim!r}"
+
+
+def test_a_staff_session_of_22_turns_in_japanese_and_english(browser, web):
+    """The session of bench/data/staff_session.jsonl as a new user: follow-ups, three topic changes, a procedure, a
+    table, questions the manuals do not cover; after each answer the page preview shows the first evidence's page,
+    and every quoted sentence and table row is checked against the manuals' text. Then reload and reopen."""
+    manuals = manual_text(web)
+    session = [json.loads(x) for x in (ROOT / "bench" / "data" / "staff_session.jsonl").read_text().splitlines()]
     page = open_as(browser, web, "staff", "ja")
-    assert page.locator("#da-tab-admin-button, button[role=tab]:has-text('文書管理')").count() == 0
-    answer = ask(page, "日帰り出張の日当はいくらですか？")
-    assert "マニュアルの記載" in answer and "2,000円" in answer and "[1]" in answer
-    page.wait_for_selector("#da-sources mark:has-text('2,000円')")
-    assert "expense-travel-policy.pdf" in page.inner_text("#da-sources")
-    page.wait_for_selector("#da-preview img")  # the cited page, rendered, with the evidence highlighted
-    page.wait_for_selector("#da-preview-note:has-text('黄色')")
-    page.screenshot(path=SHOTS / "chat-ja.png", full_page=True)
+    page.wait_for_selector("#da-chat button:has-text('教えてください'), #da-chat button:has-text('？')")
+    page.screenshot(path=SHOTS / "chat-empty-ja.png", full_page=True)
+    transcript = []
+    for step in session:
+        answer = ask(page, step["question"])
+        transcript.append(f"Q{step['turn']}: {step['question']}\nA: {answer}")
+        where = f"turn {step['turn']}: {answer!r}"
+        outcome = page.get_attribute("#da-answer-meta", "data-outcome")
+        if step.get("unanswerable"):
+            assert outcome == "not_found" and "記載がありません" in answer or "do not cover" in answer, where
+            assert page.locator("#da-sources .da-cited").count() == 0, where  # nothing shown as a source
+            assert page.locator("#da-near").count() == 1, where
+            continue
+        assert outcome in ("answered", "closest"), where
+        for fact in step["facts"]:
+            assert fact in answer, where
+        assert_from_the_manuals(answer, manuals)
+        picked = page.input_value("#da-preview-pick input")
+        first = re.search(r"\[(\d+)\]", answer).group(1)  # the first cited evidence's source
+        if step["file"].endswith(".pdf"):
+            assert picked.startswith(f"[{first}] {step['file']}"), (picked, where)
+            page.wait_for_selector("#da-preview img")
+            wait_text(page, "#da-preview-note", "黄色")
+        else:  # no pages to show: no page of an earlier answer either
+            assert picked == "" and page.locator("#da-preview img").count() == 0, (picked, where)
+        if step["turn"] in (4, 9, 14):
+            page.screenshot(path=SHOTS / f"chat-turn{step['turn']}.png", full_page=True)
+        if step["turn"] == 9:  # the procedure: a numbered list from step 1 to step 4
+            items = page.locator("#da-chat .message-row").last.locator("ol li").all_inner_texts()
+            assert len(items) == 4 and items[0].startswith("Connect to the internet"), items
+    (SHOTS / "staff-session-transcript.txt").write_text("\n\n".join(transcript), encoding="utf-8")
+    assert "| 点検項目 |" not in transcript[3] and "点検項目\t判定基準" in transcript[3]  # a table, rendered
 
-    follow = ask(page, "海外出張の場合は？")
-    assert "50米ドル" in follow
+    # Reload: the conversation is listed, reopens with all 44 messages, and a follow-up still leans on it.
+    page.reload()
+    page.wait_for_selector("#da-conversations label")
+    assert "日帰り出張の日当はいくらですか？" in page.inner_text("#da-conversations")
+    page.locator("#da-conversations label").first.click()
+    page.wait_for_function("() => document.querySelectorAll('#da-chat .message-row').length >= 44")
+    follow = ask(page, "How long is the VPN session before it disconnects?")
+    assert "12 hours" in follow
+    page.screenshot(path=SHOTS / "chat-reopened-ja.png", full_page=True)
+    page.close()
 
-    page.click("#da-feedback")
-    page.fill("#da-comment textarea", "海外の日当も分かって助かりました")
-    page.click("#da-up")
-    page.wait_for_selector("#da-feedback-note:has-text('記録しました')")
+
+def test_feedback_on_an_answer_keeps_its_comment_when_the_rating_changes(browser, web):
+    page = open_as(browser, web, "staff", "en")
+    ask(page, "How many wrong password attempts lock my account?")
+    answer_id = page.get_attribute("#da-answer-meta", "data-answer-id")
+    page.locator("#da-chat button[aria-label='Dislike']").last.click()
+    wait_text(page, "#da-feedback-note", "not helpful")
+    page.fill("#da-comment textarea", "cite the page with the lock-out table")
+    page.click("#da-comment-save")
+    wait_text(page, "#da-feedback-note", "Feedback recorded")
+    page.locator("#da-chat button[aria-label='Like']").last.click()
+    wait_text(page, "#da-feedback-note", "helpful")
     with sqlite3.connect(web.settings.paths.usage_db) as conn:
-        query = "SELECT feedback, feedback_comment FROM answers WHERE question = ?"
-        rows = conn.execute(query, ("海外出張の場合は？",)).fetchall()
-    assert ("up", "海外の日当も分かって助かりました") in rows
+        row = conn.execute("SELECT feedback, feedback_comment FROM answers WHERE id = ?", (answer_id,)).fetchone()
+    assert row == ("up", "cite the page with the lock-out table")
+    page.screenshot(path=SHOTS / "chat-feedback-en.png", full_page=True)
+    page.close()
 
-    page.click("#da-new")
-    page.wait_for_function("() => document.querySelectorAll('#da-chat .message-row').length === 0")
+
+def test_another_user_cannot_open_a_conversation(browser, web):
+    page = open_as(browser, web, "hr", "ja")
+    ask(page, "賞与の支給日はいつですか？")
+    hr_titles = page.inner_text("#da-conversations")
+    page.close()
+    staff = open_as(browser, web, "staff", "ja")
+    assert "賞与" in hr_titles and "賞与" not in staff.inner_text("#da-conversations")
+    for conv in web.service.conversations.list("hr"):
+        with pytest.raises(Exception, match="no conversation"):
+            web.service.conversations.get("staff", conv.id)
+    staff.close()
+
+
+def test_on_a_phone_the_header_fits_and_the_input_is_visible_with_example_questions(browser, web):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ja-JP")
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{web.url}/login?lang=ja")
+    page.fill("#user", "staff")
+    page.fill("#password", LOGINS["staff"])
+    page.click("#login-submit")
+    page.wait_for_selector("#da-question textarea")
+    page.wait_for_selector("#da-chat button:has-text('教えてください'), #da-chat button:has-text('？')")
+    box = page.locator("#da-question textarea").bounding_box()
+    assert box["y"] + box["height"] <= 844, box  # visible without scrolling
+    logout = page.locator("#da-logout").bounding_box()
+    assert logout["height"] < 30, logout  # one line: 「ログアウト」 does not wrap
+    examples = page.locator("#da-chat .examples button, #da-chat button.example").count()
+    assert 3 <= examples <= 4, examples
+    page.screenshot(path=SHOTS / "chat-390-ja.png")
+    page.locator("#da-chat .examples button, #da-chat button.example").first.click()
+    page.wait_for_selector("#da-answer-meta", state="attached")
+    assert page.get_attribute("#da-answer-meta", "data-outcome") == "answered"  # an example never gets a hedge
     page.close()
 
 

@@ -61,6 +61,7 @@ def build(service: Assistant, pump: StreamPump, lang: str):  # noqa: ANN201, PLR
             chatbot = gr.Chatbot(
                 label=t(lang, "tab.chat"), height="58vh", min_height=240, elem_id="da-chat",
                 feedback_options=("Like", "Dislike"), placeholder=t(lang, "chat.placeholder"), show_label=False,
+                buttons=["copy", "copy_all"],
             )
             status = gr.Markdown(elem_id="da-status")
             with gr.Row(equal_height=True):
@@ -237,8 +238,9 @@ def build(service: Assistant, pump: StreamPump, lang: str):  # noqa: ANN201, PLR
         return ([], ChatState(), sources_html(None, lang), gr.update(choices=[], value=None), None, "", "",
                 gr.Radio(value=None), "")
 
-    new.click(restart, None, [chatbot, state, sources, pick, preview, preview_note, status, conversations,
-                              history_note], api_name=False)
+    cleared = [chatbot, state, sources, pick, preview, preview_note, status, conversations, history_note]
+    new.click(restart, None, cleared, api_name=False)
+    chatbot.clear(restart, None, cleared, api_name=False)  # the chat's own clear button starts anew too
 
     def open_conversation(cid: str | None, request: gr.Request):  # noqa: ANN202
         st = ChatState()
