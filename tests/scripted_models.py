@@ -37,8 +37,22 @@ class Scripted(ChatModel):
         return max(1, len(text) // 4)
 
     def stream(self, messages, params, on_queue=None) -> Iterator[str]:
+        """One piece a token, as llama.cpp streams; says why it ended, as the real runtimes do."""
         pieces = [self.text[i : i + 4] for i in range(0, len(self.text), 4)]
-        yield from pieces[: params.max_tokens]
+        written = 0
+        try:
+            for piece in pieces[: params.max_tokens]:
+                if params.cancel is not None and params.cancel.is_set():
+                    if params.report is not None:
+                        params.report.finish_reason = "cancelled"
+                    return
+                written += 1
+                yield piece
+            if params.report is not None:
+                params.report.finish_reason = "length" if len(pieces) > params.max_tokens else "stop"
+        finally:
+            if params.report is not None:
+                params.report.completion_tokens = written
 
 
 class Gated(ChatModel):
@@ -69,7 +83,26 @@ class Gated(ChatModel):
             while not cancel.wait(0.05):  # polls two events; nothing is decided by the interval
                 if self.release.is_set():
                     yield self.rest
+                    if params.report is not None:
+                        params.report.finish_reason, params.report.completion_tokens = "stop", 2
                     return
             self.cancelled.set()
+            if params.report is not None:
+                params.report.finish_reason, params.report.completion_tokens = "cancelled", 1
 
-        return gated_stream(self.gate, produce, on_queue)
+        return gated_stream(self.gate, produce, on_queue, params.cancel)
+
+
+class CutShort(Scripted):
+    """A runtime whose tokens are longer than the text-length estimate: it stops at its token limit ("length")
+    where re-counting the text would say the answer fit. Only the runtime's own stop reason shows the cut."""
+
+    def __init__(self, text: str, limit_tokens: int):
+        super().__init__(text)
+        self.limit = limit_tokens
+
+    def stream(self, messages, params, on_queue=None) -> Iterator[str]:
+        pieces = [self.text[i : i + 4] for i in range(0, len(self.text), 4)][: self.limit]
+        yield from pieces
+        if params.report is not None:
+            params.report.finish_reason, params.report.completion_tokens = "length", params.max_tokens

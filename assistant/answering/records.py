@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass, field
@@ -100,6 +101,8 @@ class Answer:
     model: str = ""
     backend: str = ""
     error: str | None = None
+    stopped: bool = False  # the reader pressed Stop while the model wrote: the evidence stands, the summary is cut
+    finish_reason: str | None = None  # why the model's text ended, as the runtime said: stop | length | cancelled
 
     @property
     def abstained(self) -> bool:
@@ -128,9 +131,16 @@ class AnswerStream:
     released at once and stops generating, so a closed browser tab never holds it for the next person.
     """
 
-    def __init__(self, answer: Answer, pieces: Generator[str, None, None]):
+    def __init__(self, answer: Answer, pieces: Generator[str, None, None], cancel: threading.Event | None = None):
         self.answer = answer
         self._pieces = pieces
+        self._cancel = cancel or threading.Event()
+
+    def stop(self) -> None:
+        """Stop the model at its next token, from any thread (the Stop button): the stream then ends normally,
+        the answer keeps its evidence and whatever checked text was shown, and the model is let go."""
+        self.answer.stopped = True
+        self._cancel.set()
 
     def __iter__(self) -> Iterator[str]:
         return self._pieces

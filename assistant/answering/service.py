@@ -10,6 +10,7 @@ keeps an old generation on disk.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -33,6 +34,7 @@ from assistant.core.layout import is_list_item
 from assistant.core.terms import topic_weights
 from assistant.kb.keywords import get_tokenizer
 from assistant.llm import ChatModel, GenerationParams
+from assistant.llm.base import StreamReport
 from assistant.llm.prompts import render
 from assistant.retrieval import Hit, Searcher
 
@@ -65,7 +67,8 @@ class QAService:
             raise AssistantError("the question is empty")
         answer = Answer(question=question, user=principal.name, language=language_of(question))
         answer.model, answer.backend = self.model.name, self.settings.generation.backend
-        return AnswerStream(answer, self._run(answer, principal, history))
+        cancel = threading.Event()
+        return AnswerStream(answer, self._run(answer, principal, history, cancel), cancel)
 
     def examples(self, principal: Principal, lang: str, n: int = 4) -> list[str]:
         """Questions an empty chat offers (answering/examples.py), cached per generation, groups and language."""
@@ -105,7 +108,9 @@ class QAService:
         return rewrite(question, history, self.settings, model, self.tokenizer.tokens)
 
     # --- steps -------------------------------------------------------------------------------------
-    def _run(self, answer: Answer, principal: Principal, history: Sequence[Turn]) -> Iterator[str]:
+    def _run(
+        self, answer: Answer, principal: Principal, history: Sequence[Turn], cancel: threading.Event
+    ) -> Iterator[str]:
         qa = self.settings.qa
         t0 = time.perf_counter()
         try:
@@ -136,8 +141,9 @@ class QAService:
             yield from self._evidence(answer, hits, idf, t0, _similarity(embedder, vector))
             if not answer.evidence:
                 return
-            if self.writes(answer.language) and qa.summary:
-                yield from self._summarise(answer, hits, t0, topic_weights(answer.question, self.tokenizer.tokens, idf))
+            if self.writes(answer.language) and qa.summary and not cancel.is_set():
+                weights = topic_weights(answer.question, self.tokenizer.tokens, idf)
+                yield from self._summarise(answer, hits, t0, weights, cancel)
             if not answer.evidence_confident and not answer.summary:
                 answer.outcome = "closest"
         except GeneratorExit:
@@ -199,7 +205,9 @@ class QAService:
         answer.timings.setdefault("first_text_s", answer.timings["first_evidence_s"])
         yield answer.text
 
-    def _summarise(self, answer: Answer, hits: list[Hit], t0: float, weights: dict[str, float]) -> Iterator[str]:
+    def _summarise(
+        self, answer: Answer, hits: list[Hit], t0: float, weights: dict[str, float], cancel: threading.Event
+    ) -> Iterator[str]:
         """The model's answer after the evidence, shown only where it checks out against the sources it cites."""
         qa, gen, prompts = self.settings.qa, self.settings.generation, self.settings.paths.prompts_dir
         not_found = self.not_found_text(answer.language)
@@ -233,7 +241,8 @@ class QAService:
                 qa.support_relevant_share,
             ),
         )
-        params = GenerationParams(max_tokens, gen.temperature, tuple(gen.stop), gen.repeat_penalty)
+        report = StreamReport()
+        params = GenerationParams(max_tokens, gen.temperature, tuple(gen.stop), gen.repeat_penalty, cancel, report)
         heading = "\n\n" + render("summary", answer.language, prompts) + "\n"
         raw: list[str] = []
         shown: list[str] = []
@@ -257,8 +266,16 @@ class QAService:
             raw.append(piece)
             if text := show(checker.feed(piece)):
                 yield text
-        answer.completion_tokens = self.model.count_tokens("".join(raw)) if raw else 0
-        if text := show(checker.finish(truncated=answer.completion_tokens >= max_tokens)):
+        # The runtime says why it stopped and how many tokens it wrote; only a runtime that says neither is
+        # re-counted. A cut-off (length) or stopped (cancelled) last sentence is never shown.
+        answer.finish_reason = report.finish_reason
+        if report.completion_tokens is not None:
+            answer.completion_tokens = report.completion_tokens
+        else:
+            answer.completion_tokens = self.model.count_tokens("".join(raw)) if raw else 0
+        cut = report.finish_reason in ("length", "cancelled") if report.finish_reason else (
+            answer.completion_tokens >= max_tokens or answer.stopped)
+        if text := show(checker.finish(truncated=cut)):
             yield text
         answer.timings["generation_s"] = time.perf_counter() - (started or time.perf_counter())
         evidence_cited = list(answer.citations.cited)

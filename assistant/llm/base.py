@@ -3,6 +3,7 @@ model's own tokenizer (so prompts are fitted to the real context window, not an 
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,12 +18,25 @@ class ChatMessage:
     content: str
 
 
+@dataclass
+class StreamReport:
+    """What a backend says of a finished stream, filled in as it ends: why it stopped ("stop": the model ended,
+    "length": cut at max_tokens, "cancelled": the reader stopped it) and how many tokens it wrote, as the
+    runtime counted them (the caller never re-counts: a cut-off last sentence must be known, not guessed)."""
+
+    finish_reason: str | None = None
+    completion_tokens: int | None = None
+
+
 @dataclass(frozen=True)
 class GenerationParams:
     max_tokens: int = 512
     temperature: float = 0.1
     stop: tuple[str, ...] = field(default_factory=tuple)
     repeat_penalty: float = 1.0
+    # Set from any thread to stop generation at the next token (the Stop button); the stream then ends normally.
+    cancel: threading.Event | None = field(default=None, compare=False)
+    report: StreamReport | None = field(default=None, compare=False)
 
 
 class ChatModel(ABC):

@@ -93,11 +93,15 @@ class _Reader:
         self.since = time.monotonic()
 
 
-def gated_stream(gate: ModelGate, produce: Producer, on_queue: QueueListener | None = None) -> Iterator[str]:
-    """Stream `produce`'s pieces while holding `gate`; see the module docstring. Starts on the first `next`."""
+def gated_stream(
+    gate: ModelGate, produce: Producer, on_queue: QueueListener | None = None, cancel: threading.Event | None = None
+) -> Iterator[str]:
+    """Stream `produce`'s pieces while holding `gate`; see the module docstring. Starts on the first `next`.
+    `cancel` (GenerationParams.cancel), set from any thread, stops the worker at its next token: the stream then
+    ends as if the model had finished, and the model is let go."""
     ticket = gate.enter(on_queue)
     pieces: queue.Queue[object] = queue.Queue()
-    cancel = threading.Event()
+    cancel = cancel if cancel is not None else threading.Event()
     reader = _Reader()
     worker = threading.Thread(
         target=_work, args=(gate, ticket, produce, pieces, cancel, reader), name="model-stream", daemon=True

@@ -162,10 +162,13 @@ class LlamaCppChatModel(ChatModel):
     def stream(
         self, messages: list[ChatMessage], params: GenerationParams, on_queue: QueueListener | None = None
     ) -> Iterator[str]:
-        return gated_stream(self.gate, lambda cancel: self._produce(messages, params, cancel), on_queue)
+        return gated_stream(
+            self.gate, lambda cancel: self._produce(messages, params, cancel), on_queue, params.cancel
+        )
 
     def _produce(self, messages: list[ChatMessage], params: GenerationParams, cancel: threading.Event) -> Iterator[str]:
-        """Runs in the gate's worker thread, the only thread touching the llama.cpp context meanwhile."""
+        """Runs in the gate's worker thread, the only thread touching the llama.cpp context meanwhile. Each streamed
+        chunk is one token; the last one says why generation ended (`params.report`)."""
         if self.formatter is not None:
             tokens, template_stop = self._tokens(messages)
             self._keep_system_prefix(messages, tokens)
@@ -189,12 +192,22 @@ class LlamaCppChatModel(ChatModel):
                 stream=True,
             )
             pick = lambda chunk: chunk["choices"][0]["delta"].get("content")  # noqa: E731
+        report = params.report
+        tokens = 0
         try:
             for chunk in chunks:
                 if cancel.is_set():
+                    if report is not None:
+                        report.finish_reason = "cancelled"
                     return
+                finish = chunk["choices"][0].get("finish_reason")
+                if finish and report is not None:
+                    report.finish_reason = finish
                 piece = pick(chunk)
                 if piece:
+                    tokens += 1
                     yield piece
         finally:
+            if report is not None:
+                report.completion_tokens = tokens
             chunks.close()  # stops llama.cpp's generation loop where it is

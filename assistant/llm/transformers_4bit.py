@@ -72,7 +72,9 @@ class Transformers4BitChatModel(ChatModel):
     def stream(
         self, messages: list[ChatMessage], params: GenerationParams, on_queue: QueueListener | None = None
     ) -> Iterator[str]:
-        return gated_stream(self.gate, lambda cancel: self._produce(messages, params, cancel), on_queue)
+        return gated_stream(
+            self.gate, lambda cancel: self._produce(messages, params, cancel), on_queue, params.cancel
+        )
 
     def _produce(self, messages: list[ChatMessage], params: GenerationParams, cancel: threading.Event) -> Iterator[str]:
         """Runs in the gate's worker thread; `generate` runs in one more thread and stops at the next token once
@@ -103,10 +105,18 @@ class Transformers4BitChatModel(ChatModel):
             stopping_criteria=StoppingCriteriaList([_Cancelled()]),
         )
         failure: list[BaseException] = []
+        report = params.report
+        prompt_length = inputs["input_ids"].shape[-1]
 
         def generate() -> None:
             try:
-                self.model.generate(**kwargs)
+                out = self.model.generate(**kwargs)
+                if report is not None:  # the runtime's own count and stop reason, never a re-count of the text
+                    report.completion_tokens = int(out.shape[-1] - prompt_length)
+                    report.finish_reason = (
+                        "cancelled" if cancel.is_set() else
+                        "length" if report.completion_tokens >= params.max_tokens else "stop"
+                    )
             except BaseException as e:  # re-raised in the reader's thread
                 failure.append(e)
                 streamer.end()

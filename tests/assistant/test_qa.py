@@ -25,7 +25,7 @@ from assistant.llm import ChatModel, load_chat_model
 from assistant.llm.prompts import render
 from assistant.services import Assistant
 from tests.conftest import build_sample_kb
-from tests.scripted_models import Recording, Scripted
+from tests.scripted_models import CutShort, Gated, Recording, Scripted
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = Principal.everything()
@@ -178,6 +178,33 @@ def test_what_small_models_write_wrong_is_not_shown(service, settings, script, r
     assert "切断" not in answer.text
     assert answer.summary.count("disconnects after 12 hours") <= 1
     assert_nothing_unsupported_shown(answer)
+
+
+def test_a_sentence_cut_at_the_runtimes_token_limit_is_not_shown_even_when_the_text_looks_short(service, settings):
+    """The runtime's stop reason decides, not a re-count of the text (which said the answer fit)."""
+    text = "The VPN disconnects automatically after 12 hours [1]. After that you must sign in again and"
+    model = CutShort(text, limit_tokens=len(text) // 4 + 1)
+    answer = ask(with_model(service, settings, model), VPN)
+    assert answer.finish_reason == "length" and answer.completion_tokens == settings.generation.max_tokens
+    assert "sign in again" not in answer.text and "cut off at the token limit" in answer.citations.reasons
+    assert answer.summary == "The VPN disconnects automatically after 12 hours [1]."
+
+
+def test_stop_ends_the_summary_and_keeps_the_evidence(service, settings):
+    """Stop from another thread (the web app's button) while the model writes: the model is let go at its next
+    token, the answer ends normally with its evidence, and the unfinished sentence is not shown."""
+    model = Gated("The VPN disconnects automatically", " after 12 hours [1].")
+    stream = with_model(service, settings, model).ask(VPN, principal=ADMIN)
+    shown: list[str] = []
+    reader = threading.Thread(target=lambda: shown.extend(stream))
+    reader.start()
+    assert model.started.wait(60)  # the evidence is out, the model is writing (and holds until released)
+    stream.stop()
+    reader.join(60)
+    answer = stream.answer
+    assert not reader.is_alive() and model.cancelled.is_set() and answer.stopped
+    assert "12 hours" in "".join(shown) and answer.summary == "" and "Summary" not in answer.text
+    assert "".join(shown).strip() == answer.text and not model.gate.busy  # the model was let go
 
 
 def test_a_correct_cited_summary_is_shown_after_the_evidence(service, settings):

@@ -321,3 +321,52 @@ def test_writer_drafts_a_manual_edits_a_section_and_downloads_the_docx(browser, 
     assert headings[0] == "1. 総則" and headings[-2].endswith("海外赴任者の住宅手当"), headings
     assert any("日帰り出張は1日2,000円" in p.text for p in document.paragraphs)
     page.close()
+
+
+@pytest.fixture(scope="module")
+def web_gated(tmp_path_factory, embedder):
+    """A deployment with the summary on, whose model writes a few words and then waits for the test (an event)."""
+    from assistant.core.config import load_settings
+    from assistant.services import Assistant
+    from ingest.pipeline import Ingestor
+    from tests.scripted_models import Gated
+    from tests.ui.conftest import serve
+
+    tmp = tmp_path_factory.mktemp("gated")
+    settings = load_settings(ROOT / "config.toml", environ={})
+    settings.paths.data_dir = tmp / "data"
+    settings.qa.summary = True
+    assert Ingestor(settings, lambda: embedder).run([ROOT / "samples" / "manuals"]).ok
+    model = Gated("The VPN disconnects automatically", " after 12 hours [1].")
+    service = Assistant(settings, model=model, embedder=embedder)
+    for running in serve(service, settings):
+        running.model = model  # type: ignore[attr-defined]
+        yield running
+
+
+def test_stop_ends_the_summary_keeps_the_evidence_and_frees_the_model(browser, web_gated):
+    web, model = web_gated, web_gated.model
+    page = open_as(browser, web, "staff", "en")
+    page.fill("#da-question textarea", "After how many hours does the VPN disconnect automatically?")
+    page.click("#da-send")
+    assert model.started.wait(WAIT_MS / 1000)  # the model is writing the summary, and holds until released
+    wait_text(page, "#da-chat", "12 hours")  # the evidence is already shown
+    wait_text(page, "#da-status", "writing the summary")
+    assert page.locator("#da-stop").is_visible() and page.locator("#da-question textarea").is_disabled()
+    page.screenshot(path=SHOTS / "chat-writing-en.png", full_page=True)
+    page.click("#da-stop")
+    wait_text(page, "#da-status", "Stopped")
+    assert model.cancelled.wait(WAIT_MS / 1000)  # the reader stopped: the model was let go
+    last = page.locator("#da-chat .message-row").last.inner_text()
+    assert "12 hours" in last and "Summary" not in last
+    assert page.locator("#da-send").is_visible() and page.locator("#da-question textarea").is_enabled()
+    page.screenshot(path=SHOTS / "chat-stopped-en.png", full_page=True)
+    kept = web.service.conversations.list("staff")[0]
+    assert "12 hours" in web.service.conversations.get("staff", kept.id).exchanges[-1].answer
+
+    # The model is free again: the next answer gets its (checked) summary.
+    model.started.clear()
+    model.release.set()
+    answer = ask(page, "After how many hours does the VPN disconnect automatically?")
+    assert "Summary:" in answer and "The VPN disconnects automatically after 12 hours [1]." in answer
+    page.close()

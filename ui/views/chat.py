@@ -17,7 +17,7 @@ import gradio as gr
 
 from assistant.answering.conversation import recent
 from assistant.answering.conversations import ConversationNotFound, exchange_of
-from assistant.answering.records import Answer, Turn
+from assistant.answering.records import Answer, AnswerStream, Turn
 from assistant.core.errors import AssistantError, ModelBusy
 from assistant.page_preview import render_page
 from assistant.services import Assistant
@@ -40,6 +40,7 @@ class ChatState:
     phase: str = ""  # searching | waiting | writing | "" (idle)
     ahead: int = 0
     started: float = 0.0
+    stream: AnswerStream | None = None  # the answer being made (Stop stops it)
 
 
 def build(service: Assistant, pump: StreamPump, lang: str):  # noqa: ANN201, PLR0915 - one view, its handlers
@@ -130,7 +131,8 @@ def build(service: Assistant, pump: StreamPump, lang: str):  # noqa: ANN201, PLR
 
     def running(on: bool) -> dict[str, Any]:
         """Input, Send, Stop and the status timer while an answer is made (on) and after."""
-        return {"send": gr.Button(visible=not on), "stop": gr.Button(visible=on), "timer": gr.Timer(active=on)}
+        return {"send": gr.Button(visible=not on), "stop": gr.Button(visible=on, interactive=True),
+                "timer": gr.Timer(active=on)}
 
     def respond(question: str, messages: list, st: ChatState, request: gr.Request):  # noqa: ANN202, PLR0915
         question = (question or "").strip()
@@ -150,6 +152,7 @@ def build(service: Assistant, pump: StreamPump, lang: str):  # noqa: ANN201, PLR
             if st.conversation_id is None:
                 st.conversation_id = service.conversations.create(user, question).id
             stream = service.ask(question, principal=principal, history=recent(st.turns, service.settings))
+            st.stream = stream
             writes = service.settings.qa.summary and service.qa.writes(stream.answer.language)
             for kind, value in pump.events(stream):
                 if kind == "queue":
@@ -175,10 +178,11 @@ def build(service: Assistant, pump: StreamPump, lang: str):  # noqa: ANN201, PLR
             first = _first_evidence_page(answer, choices)
             image, note = page_of(answer, first)
             st.phase = ""
+            done = (t(lang, "chat.status_stopped") if answer.stopped
+                    else t(lang, "chat.status_done", s=f"{answer.timings.get('total_s', 0):.1f}"))
             yield out(box=gr.Textbox(interactive=True), chatbot=messages, state=st, sources=sources_html(answer, lang),
                       pick=gr.Dropdown(choices=choices, value=first), preview=image, preview_note=note,
-                      conversations=history_choices(user, st.conversation_id),
-                      status=t(lang, "chat.status_done", s=f"{answer.timings.get('total_s', 0):.1f}"), **running(False))
+                      conversations=history_choices(user, st.conversation_id), status=done, **running(False))
         except _Shown as e:
             finished = True
             messages[-1] = {"role": "assistant", "content": str(e)}
@@ -194,8 +198,8 @@ def build(service: Assistant, pump: StreamPump, lang: str):  # noqa: ANN201, PLR
             messages[-1] = {"role": "assistant", "content": _after(text, t(lang, "chat.error", error=type(e).__name__))}
             yield failed(messages, st, "error")
         finally:
-            st.phase = ""
-            if not finished and stream is not None:  # stopped: the evidence shown so far is kept, and its turn
+            st.phase, st.stream = "", None
+            if not finished and stream is not None:  # the tab went away: the evidence shown so far is kept
                 stream.close()
                 answer = stream.answer
                 st.last = answer
@@ -213,24 +217,24 @@ def build(service: Assistant, pump: StreamPump, lang: str):  # noqa: ANN201, PLR
         return out(box=gr.Textbox(interactive=True), chatbot=messages, state=st, sources=panel, status="",
                    **running(False))
 
-    events = [
-        send.click(respond, [box, chatbot, state], outputs, api_name=False),
-        box.submit(respond, [box, chatbot, state], outputs, api_name=False),
-    ]
+    # Our status line and Stop button say what happens: no progress overlay over the chat.
+    send.click(respond, [box, chatbot, state], outputs, api_name=False, show_progress="hidden")
+    box.submit(respond, [box, chatbot, state], outputs, api_name=False, show_progress="hidden")
 
     def example(data: gr.SelectData) -> str:
         value = data.value
         return value.get("text", "") if isinstance(value, dict) else str(value)
 
-    events.append(chatbot.example_select(example, None, box, api_name=False).then(
-        respond, [box, chatbot, state], outputs, api_name=False))
+    chatbot.example_select(example, None, box, api_name=False).then(
+        respond, [box, chatbot, state], outputs, api_name=False, show_progress="hidden")
 
-    def stopped(st: ChatState) -> tuple[Any, ...]:
-        st.phase = ""
-        on = running(False)
-        return t(lang, "chat.status_stopped"), gr.Textbox(interactive=True), on["send"], on["stop"], on["timer"]
+    def stopped(st: ChatState) -> Any:
+        """The model stops at its next token; the answer then ends as usual (evidence kept, input back)."""
+        if st.stream is not None:
+            st.stream.stop()
+        return gr.Button(interactive=False)
 
-    stop.click(stopped, state, [status, box, send, stop, timer], cancels=events, api_name=False)
+    stop.click(stopped, state, stop, api_name=False)
     timer.tick(lambda st: status_text(st) if st.phase else gr.skip(), state, status, api_name=False,
                show_progress="hidden")
 
