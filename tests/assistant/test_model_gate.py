@@ -104,8 +104,12 @@ def test_waiting_requests_are_served_in_order_and_hear_their_position():
             positions[name].append(ahead)
             queued[name].set()
 
-        for _ in gated_stream(gate, Script(pieces=1), on_queue=heard):
-            order.append(name)
+        def produce(cancel: threading.Event):  # noqa: ANN202
+            order.append(name)  # recorded when the model is given to it (reading after it is a race)
+            yield from Script(pieces=1)(cancel)
+
+        for _ in gated_stream(gate, produce, on_queue=heard):
+            pass
 
     a = threading.Thread(target=run, args=("a",))
     a.start()
