@@ -18,45 +18,42 @@ matter here are a short table (the Unicode Scripts.txt ranges they come from).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from bisect import bisect_right
 from dataclasses import dataclass
 
+import regex
+
 # (first code point, script class); a class runs until the next entry. "native": scripts our manuals are written in.
-_RANGES = [
-    (0x0000, "native"),  # ASCII and Latin-1, Latin Extended A/B
-    (0x0250, "ipa"),  # IPA extensions, spacing modifier letters
-    (0x0300, "mark"),  # combining diacritical marks
-    (0x0370, "greek"),  # Greek and Coptic
-    (0x0400, "cyrillic"),
-    (0x0530, "other"),  # Armenian, Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan, Mandaic…
-    (0x0900, "other"),  # Indic scripts, Thai, Lao, Tibetan, Myanmar, Georgian
-    (0x1100, "hangul"),  # Hangul Jamo
-    (0x1200, "other"),  # Ethiopic, Cherokee, Canadian syllabics, Ogham, Runic, Khmer, Mongolian…
-    (0x1D00, "ipa"),  # phonetic extensions
-    (0x1E00, "native"),  # Latin Extended Additional
-    (0x1F00, "greek"),  # Greek Extended
-    (0x2000, "native"),  # punctuation, symbols, arrows, box drawing, enclosed numbers…
-    (0x2C80, "other"),  # Coptic, Georgian supplement, Tifinagh, Ethiopic extended
-    (0x2E80, "native"),  # CJK radicals, punctuation, kana, CJK ideographs, Yi… (the Japanese block)
-    (0xA000, "other"),  # Yi, Lisu, Vai, Cyrillic/Latin extended B… (rare in manuals)
-    (0xAC00, "hangul"),  # Hangul syllables
-    (0xD7B0, "other"),
-    (0xE000, "pua"),  # private use
-    (0xF900, "native"),  # CJK compatibility ideographs, presentation forms, half/full width forms
-    (0x10000, "other"),
-    (0x20000, "native"),  # CJK extension B and beyond
+# Script classes by Unicode's own properties (the `regex` module's \p{Script=…} and \p{Block=…}), checked in order.
+# IPA and phonetic letters are Latin by script but never in a ja/en manual: a CID font read without its map lands
+# there, so they count as alien, as Greek and Cyrillic do.
+_CLASSES = [
+    ("pua", regex.compile(r"\p{Co}")),
+    ("mark", regex.compile(r"\p{Script=Inherited}")),
+    ("ipa", regex.compile(r"[\p{Block=IPA_Extensions}\p{Block=Spacing_Modifier_Letters}\p{Block=Phonetic_Extensions}"
+                          r"\p{Block=Phonetic_Extensions_Supplement}]")),
+    ("greek", regex.compile(r"\p{Script=Greek}")),
+    ("cyrillic", regex.compile(r"\p{Script=Cyrillic}")),
+    ("hangul", regex.compile(r"\p{Script=Hangul}")),
+    ("native", regex.compile(r"[\p{Script=Latin}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}"
+                             r"\p{Script=Common}\p{Script=Bopomofo}\p{Cn}]")),
 ]
-_STARTS = [r[0] for r in _RANGES]
 _CID = re.compile(r"\(cid:\d+\)")
 _VOWELS = frozenset("aeiouAEIOU")
 _ALIEN = {"ipa", "mark", "greek", "cyrillic", "other", "pua"}
 _JUNK_CATEGORIES = {"Cc", "Cf", "Co", "Cn", "Cs"}
 
 
+@functools.lru_cache(maxsize=65536)
 def script_of(ch: str) -> str:
-    return _RANGES[bisect_right(_STARTS, ord(ch)) - 1][1]
+    """native (Latin of any extension, kana, kanji, punctuation) | ipa | mark | greek | cyrillic | hangul | pua |
+    other (every other script)."""
+    for name, pattern in _CLASSES:
+        if pattern.match(ch):
+            return name
+    return "other"
 
 
 @dataclass

@@ -102,11 +102,6 @@ class Library:
         return knowledge_base_status(self.settings, check)
 
 
-def comma_list(text: str) -> list[str]:
-    """"hr, all," -> ["hr", "all"]: groups and tags as the admin types them."""
-    return [p.strip() for p in (text or "").split(",") if p.strip()]
-
-
 def outcome_rows(report: IngestReport | None, refused: Sequence[FileOutcome]) -> list[list[Any]]:
     """The per-file result table: file, result, chunks, pages, reason."""
     outcomes = list(refused) + (report.outcomes if report else [])

@@ -17,13 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.core.errors import AccessDenied, AssistantError
-from assistant.core.identity import Principal
+from assistant.core.identity import Principal, comma_list
 from assistant.services import Assistant
 from ingest.uploads import check_count
 from ui.app import CSS, build_blocks
 from ui.auth import COOKIE, Gatekeeper, LoginLocked, LoginThrottle, Sessions
 from ui.labels import LANGUAGES, other, t
-from ui.library import Library, Upload, comma_list, outcome_rows
+from ui.library import Library, Upload, outcome_rows
 from ui.openai_api import openai_router
 from ui.streaming import StreamPump
 

@@ -25,6 +25,7 @@ from assistant.answering.answer_types import STEPS, has_type, question_type
 from assistant.core.layout import LIST_ITEM, NUMBERED, is_lead_in, is_list_item, is_table_row, to_markdown
 from assistant.core.sentences import sentence_spans, unwrap
 from assistant.core.terms import topic_terms
+from assistant.kb.keywords import match_stem
 from assistant.retrieval import Hit
 
 TYPE_BONUS = 0.25  # a sentence holding the kind of answer asked for
@@ -88,11 +89,11 @@ def find_evidence(
     """The best sentences of `hits` (numbered from 1, as the sources are) for `question`. `query` is what was
     searched for a follow-up: words it carried over from the conversation count half as much as the question's."""
     kind = question_type(question) or (question_type(query) if query else None)
-    words = lambda text: {_stem(t) for t in tokens(text)}  # noqa: E731
+    words = lambda text: {match_stem(t) for t in tokens(text)}  # noqa: E731
     weights = {t: idf.get(t, 0.0) for t in topic_terms(question, tokens)}
     for t in topic_terms(query, tokens) if query else ():
         weights.setdefault(t, CARRIED_WEIGHT * idf.get(t, 0.0))
-    weights = {_stem(t): w for t, w in weights.items()}
+    weights = {match_stem(t): w for t, w in weights.items()}
     total = sum(weights.values())
     if not hits or not total:
         return EvidenceResult(answer_type=kind)
@@ -163,17 +164,6 @@ def _candidates(passage: str, spans: list[tuple[int, int]], kind: str | None) ->
         if i > 0 and start != spans[i - 1][0]:
             out.append((-1, (spans[i - 1][0], end)))
     return out
-
-
-def _stem(word: str) -> str:
-    """For matching a question to a sentence only: "locked" and "lock", "resetting" and "reset" (the keyword
-    index's own stemmer removes plurals only)."""
-    if word.isascii() and word.isalpha() and len(word) > 5:
-        for suffix in ("ing", "ed"):
-            if word.endswith(suffix):
-                stem = word[: -len(suffix)]
-                return stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
-    return word
 
 
 def _with_antecedent(ev: Evidence, hits: list[Hit]) -> Evidence:

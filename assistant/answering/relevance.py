@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.core.terms import weighted_share
 from assistant.retrieval import Hit, Searcher
 
 
@@ -46,14 +47,13 @@ def term_idf(searcher: Searcher, terms: Sequence[str]) -> dict[str, float]:
 
 
 def term_coverage(searcher: Searcher, question: str, hits: Sequence[Hit]) -> float:
+    # Every word of the question counts here, question words included (いくら, "how"): a question about a topic the
+    # manuals never mention is mostly words the index has never seen.
     idf = term_idf(searcher, searcher.tokenizer.tokens(question))
-    total = sum(idf.values())
-    if not total or not hits:
-        return 0.0
     best = 0.0
     for hit in hits:  # a section's headings say what its text is about (「4.1 起動」 over the start-up steps)
-        words = set(searcher.tokenizer.tokens(" ".join([*hit.heading_path, hit.context or hit.text])))
-        best = max(best, sum(w for t, w in idf.items() if t in words) / total)
+        words = searcher.tokenizer.tokens(" ".join([*hit.heading_path, hit.context or hit.text]))
+        best = max(best, weighted_share(idf, words))
     return best
 
 

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.cli.main import EXIT_ERROR, EXIT_PARTIAL, State
+from assistant.core.identity import comma_list
 from assistant.core.pages import page_engine_summary, read_by_ocr
 from assistant.kb import KnowledgeBase
 
@@ -98,7 +99,7 @@ def ingest(
 ) -> None:
     """Add new and changed files to the knowledge base; unchanged files are skipped."""
     state: State = ctx.obj
-    group_list = [g.strip() for g in groups.split(",") if g.strip()] if groups is not None else None
+    group_list = comma_list(groups) if groups is not None else None
     if group_list is not None and not group_list:
         err_console.print("[red]error:[/] --groups is empty; give at least one group name")
         raise typer.Exit(EXIT_ERROR)
@@ -108,7 +109,7 @@ def ingest(
         report = ingestor.run(
             paths,
             groups=group_list,
-            tags=[t.strip() for t in tags.split(",") if t.strip()] if tags is not None else None,
+            tags=comma_list(tags) if tags is not None else None,
             prune=prune,
             dry_run=dry_run,
             passwords=password or [],

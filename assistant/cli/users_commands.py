@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant.core.identity import comma_list
+
 console = Console(highlight=False)
 users_app = typer.Typer(help="List and change users, their role and access groups (changes apply at once).")
 
@@ -53,7 +55,7 @@ def set_user(
     role: Annotated[str | None, typer.Option("--role", help="staff | writer | admin (default: unchanged).")] = None,
 ) -> None:
     """Add a user or change one's groups/role; applies to that user's next question."""
-    parts = [g.strip() for g in groups.split(",") if g.strip()]
+    parts = comma_list(groups)
     record = _directory(ctx).set(name, parts, role)
     console.print(f"user {record.name}: role {record.role}, groups {', '.join(record.groups) or '(none)'}")
 
@@ -79,7 +81,7 @@ def add_user(
         raise AssistantError(f"user '{name}' exists: change it with `users set`, its password with `users passwd`")
     password = _ask_password(name)
     hash_password(password)  # too short a password is refused before the user is created
-    parts = [g.strip() for g in groups.split(",") if g.strip()]
+    parts = comma_list(groups)
     record = directory.set(name, parts, role)
     directory.set_password(name, password)
     console.print(f"user {record.name} added: role {record.role}, groups {', '.join(record.groups) or '(none)'}")

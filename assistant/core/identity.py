@@ -13,6 +13,7 @@ from then on the directory's row is that user's truth.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
@@ -76,6 +77,11 @@ class Principal:
     @property
     def sees_everything(self) -> bool:
         return self.groups is None
+
+
+def comma_list(text: str | None) -> list[str]:
+    """"hr, all," -> ["hr", "all"]: groups and tags as an admin types them (、 and ， separate too)."""
+    return [p.strip() for p in re.split(r"[,、，]", text or "") if p.strip()]
 
 
 def require_principal(principal: object) -> Principal:

@@ -10,8 +10,9 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 from assistant.core.language import language_of
+from assistant.core.layout import LIST_ITEM, PIPE_ROW
 from assistant.core.sentences import sentence_spans, unwrap
-from assistant.core.terms import NOT_TOPIC
+from assistant.core.terms import NOT_TOPIC, topic_weights, weighted_share
 from assistant.drafting.outline import clean_title
 from assistant.drafting.records import Block, Citation, OutlineItem, Section, Statement
 from assistant.retrieval import Hit
@@ -20,8 +21,7 @@ MIN_SHARE = 0.5  # a chunk covers the section when it (with its headings) holds 
 RELATIVE_SHARE = 0.6  # ... and at least this share of what the best chunk holds
 MAX_CHUNKS = 8  # chunks in one section
 PER_TOPIC = 2  # chunks taken for the title, 1 for each other topic
-LIST_ITEM = re.compile(r"^\s*(?:[0-9０-９]{1,2}[.)．、]|[-•・●■①-⑳*])\s*")
-TABLE_ROW = re.compile(r"\S\s\|\s\S")
+TABLE_ROW = PIPE_ROW  # a "a | b" row: drafting keeps DOCX/HTML/Markdown tables as tables
 
 
 def citation_of(hit: Hit) -> Citation:
@@ -57,14 +57,12 @@ def build_section(
     uncovered: list[str] = []
     for query, hits in searches:
         weights = _weights(query, tokens, idf)
-        total = sum(weights.values())
         scored = []
         for rank, hit in enumerate(hits):
             if language_of(hit.context) != language:
                 other_language.append(hit)
                 continue
-            found = set(tokens(hit.context)) | set(tokens(" ".join(hit.heading_path)))
-            share = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+            share = weighted_share(weights, tokens(" ".join([*hit.heading_path, hit.context])))
             scored.append((share, rank, hit))
         best = max((sc for sc, _, _ in scored), default=0.0)
         good = [(r, h) for sc, r, h in scored if sc >= MIN_SHARE and sc >= RELATIVE_SHARE * best]
@@ -110,7 +108,7 @@ def build_section(
 
 
 def _weights(query: str, tokens: Callable[[str], list[str]], idf: dict[str, float]) -> dict[str, float]:
-    return {t: idf.get(t, 0.0) for t in dict.fromkeys(tokens(query)) if t not in NOT_TOPIC}
+    return topic_weights(query, tokens, idf)
 
 
 def _blocks(text: str, citation: Citation, heading: str) -> list[Block]:

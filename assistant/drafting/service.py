@@ -16,6 +16,7 @@ from assistant.core.errors import AccessDenied, AssistantError
 from assistant.core.facts import normalise
 from assistant.core.identity import Principal, require_principal
 from assistant.core.language import language_of
+from assistant.core.terms import weighted_share
 from assistant.drafting import export
 from assistant.drafting.outline import outline_of_document, parse_outline, propose_outline
 from assistant.drafting.prose import lead_statements
@@ -117,10 +118,8 @@ class DraftingService:
 
     def _covers(self, hit: Hit, query: str, idf: dict[str, float]) -> float:
         """The idf-weighted share of the query's words in the hit's text and headings."""
-        words = set(self.tokens(query))
-        found = set(self.tokens(hit.context)) | set(self.tokens(" ".join(hit.heading_path)))
-        total = sum(idf.get(w, 0.0) for w in words)
-        return sum(idf.get(w, 0.0) for w in words & found) / total if total else 0.0
+        weights = {w: idf.get(w, 0.0) for w in self.tokens(query)}
+        return weighted_share(weights, self.tokens(" ".join([*hit.heading_path, hit.context])))
 
     def set_outline(self, draft_id: int, outline: list[OutlineItem], principal: Principal) -> Draft:
         self.get(draft_id, principal)

@@ -44,6 +44,17 @@ def s_stem(word: str) -> str:
     return word
 
 
+def match_stem(word: str) -> str:
+    """A looser stem for matching a question to a sentence only: "locked" and "lock", "resetting" and "reset".
+    The index keeps `s_stem` (plurals only), which never merges two different terms of a manual."""
+    if word.isascii() and word.isalpha() and len(word) > 5:
+        for suffix in ("ing", "ed"):
+            if word.endswith(suffix):
+                stem = word[: -len(suffix)]
+                return stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
+    return word
+
+
 class KeywordTokenizer:
     """Thread-safe: Sudachi tokenizers are not, so each thread gets its own, all made from one dictionary.
 

@@ -34,3 +34,11 @@ def test_real_text_is_not_garbled(name):
 def test_mojibake_is_caught_with_a_reason(name):
     reason = garbled_reason(GARBLED[name])
     assert reason and ("mojibake" in reason or "unreadable characters" in reason)
+
+
+def test_scripts_come_from_unicode_properties_not_a_hand_table():
+    from ingest.script_check import script_of
+
+    assert script_of("\uA7B5") == "native"  # Latin Extended-D: a Latin letter (the old table said "other")
+    assert [script_of(c) for c in "aé漢カ、"] == ["native"] * 5
+    assert [script_of(c) for c in "ʃαж가\uE000ไ"] == ["ipa", "greek", "cyrillic", "hangul", "pua", "other"]

@@ -11,10 +11,11 @@ from typing import Any
 import gradio as gr
 
 from assistant.core.errors import AccessDenied, AssistantError
+from assistant.core.identity import comma_list
 from assistant.services import Assistant
 from ingest.uploads import check_count
 from ui.labels import t
-from ui.library import Library, Upload, comma_list, outcome_rows
+from ui.library import Library, Upload, outcome_rows
 
 
 def require_admin(service: Assistant, request: gr.Request) -> None:
