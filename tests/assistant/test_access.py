@@ -60,6 +60,18 @@ QUERIES = [
 ]
 
 
+def _longer(text: str, name: str) -> str:
+    """The document with routine paragraphs after it, so the shipped 60-token chunks give several per document
+    (and the neighbour expansion has neighbours to bring in)."""
+    topic = name.removesuffix(".md").replace("-", " ")
+    extra = [
+        f"Paragraph {i} about {topic}: the owners review this page every quarter, record each change in the "
+        f"revision table, and tell the affected teams by e-mail one week before the change takes effect."
+        for i in range(1, 5)
+    ]
+    return text + "\n\n" + "\n\n".join(extra)
+
+
 def _allowed(groups):
     return {name for name, (g, _) in DOCS.items() if set(g) & set(groups)}
 
@@ -70,13 +82,13 @@ def acl_kb(tmp_path_factory, embedder):
     s = Settings()
     s.paths.data_dir = root / "data"
     s.retrieval.neighbours = 2
-    s.chunking.chunk_tokens = 24  # several chunks per document, so neighbours exist
-    s.chunking.overlap_tokens = 4
-    s.access.users = USERS
+    s.access.users = USERS  # chunking as shipped: the documents are long enough for several chunks each
     for name, (groups, text) in DOCS.items():
-        (root / name).write_text(text, encoding="utf-8")
+        (root / name).write_text(_longer(text, name), encoding="utf-8")
         Ingestor(s, lambda: embedder).run([root / name], groups=groups)
-    return s, KnowledgeBase.open(s.paths.kb_dir), root
+    kb = KnowledgeBase.open(s.paths.kb_dir)
+    assert all(d.chunk_count >= 3 for d in kb.documents())  # neighbours exist for the expansion to bring in
+    return s, kb, root
 
 
 @pytest.mark.parametrize("user", sorted(USERS))
@@ -130,7 +142,7 @@ def test_cli_search_as_user_is_filtered(acl_kb):
     cfg = root / "c.toml"
     users = ", ".join(f"{u} = {json.dumps(g)}" for u, g in USERS.items())
     cfg.write_text(
-        f'[paths]\ndata_dir = "{s.paths.data_dir}"\n[chunking]\nchunk_tokens = 24\noverlap_tokens = 4\n'
+        f'[paths]\ndata_dir = "{s.paths.data_dir}"\n'
         f"[access]\nusers = {{ {users} }}\n"
     )
     for user in ("alice", "bob", "erin"):
