@@ -51,7 +51,9 @@ SENTENCE_FEATURES: dict[str, re.Pattern[str]] = {
                       r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred)\b", re.I),
     NAME: re.compile(r"[ァ-ヺー]{3,}|「[^」]+」|\"[^\"]+\"|\b[A-Z][a-z]*[A-Z]\w*\b|\b[A-Z]{2,}\b|(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+"
                      r"|[一-龥]{2,}(?:部|課|室|係|センター|窓口|棟|階|館)|\b(?:building|floor|room|lot|office|desk|department)\b"),
-    STEPS: re.compile(r"^\s*(?:[0-9０-９]{1,2}[.)．、]|[-•・●■①-⑳])|ください|して下さい|します。$|\b(?:click|select|open|press"
+    # A step, or a rule that says what to do: 「…を申請する。」「…申し立てることができる。」 end in a verb's plain form.
+    STEPS: re.compile(r"^\s*(?:[0-9０-９]{1,2}[.)．、]|[-•・●■①-⑳])|ください|して下さい|します。$|[うくすつぬむるぐぶ]。\s*$"
+                      r"|\b(?:click|select|open|press"
                       r"|enter|go to|choose|call|restart|sign in|log in|type|see|contact|try|report|ask|use|send|wait)\b", re.I | re.M),
 }
 

@@ -80,7 +80,9 @@ def to_markdown(text: str) -> str:
             continue
         if is_table_row(line):
             flush_prose()
-            rows.append(cells(line))
+            row = cells(line)
+            if not rows or row != rows[0]:  # a chunk inside a table repeats its header row: shown once
+                rows.append(row)
         elif is_list_item(line):
             flush_prose()
             flush_rows()
