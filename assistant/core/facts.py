@@ -24,6 +24,13 @@ CODE = re.compile(r"\b[A-Za-z]+[-_]?\d[\w-]*\b|\b\d+[A-Za-z]+\w*\b")  # E-691, v
 KATAKANA = re.compile(r"[ァ-ヺー]{3,}")
 CAPITALISED = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*\b|\b[A-Z][a-z]{2,}\b")
 CITATION = re.compile(r"\[\d+\]")
+# Numbers written as words, and "none": "a two-thirds majority [1]" where the source says three-fifths, or "the
+# number of treaties that protected rights" where it says none did, must be checked like digits.
+NUMBER_WORDS = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand"
+    r"|million|billion|half|halves|thirds?|quarters?|fifths?|twice|double|triple|none)\b",
+    re.I,
+)
 # Words that bound a number ("within 15 minutes", "at least 3 days", "3営業日前まで"). A small model swaps them
 # ("after 15 minutes") while keeping the number, so a bounded number must keep its bound.
 _BOUNDS_BEFORE = re.compile(
@@ -83,6 +90,7 @@ def facts_in(sentence: str) -> set[str]:
     found |= {c.lower() for c in CODE.findall(raw)}
     found |= set(KATAKANA.findall(raw))
     found |= {w.lower() for w in CAPITALISED.findall(raw) if w not in COMMON}
+    found |= {w.lower() for w in NUMBER_WORDS.findall(raw)}
     return found
 
 

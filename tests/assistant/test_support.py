@@ -101,3 +101,17 @@ def test_one_splitter_an_abbreviation_does_not_end_a_sentence():
 ])
 def test_quantities(text, pairs):
     assert quantities(text) == pairs
+
+
+def test_numbers_written_as_words_are_facts_too():
+    """Found by reading shown summaries (bench/summaries.py): 'a two-thirds majority' from a source that says an
+    absolute or three-fifths majority was shown."""
+    src = ("Constitution\nThe Victorian Constitution can be amended by the Parliament of Victoria, except for certain "
+           "provisions that require an absolute majority in both houses or a three-fifths majority.")
+    q = "What group can amend the Victorian constitution?"
+    bad, report = check("The constitution can be amended by the Parliament of Victoria, except provisions that "
+                        "require a two-thirds majority [1].", q, sources=(src,), evidence=[(1, 13, 200)])
+    assert bad == "" and "two" in report.reasons[0]
+    ok, _ = check("The Victorian Constitution can be amended by the Parliament of Victoria [1].", q, sources=(src,),
+                  evidence=[(1, 13, 200)])
+    assert ok.startswith("The Victorian Constitution")
