@@ -35,6 +35,29 @@ def halves(questions: list, per_half: int) -> tuple[list, list]:
     return spread(questions[:mid], per_half), spread(questions[mid:], per_half)
 
 
+def load_parts(name: str, base, embedder, per_half: int, tune_only: bool = False,  # noqa: ANN001
+               keep=lambda q: True):  # noqa: ANN001, ANN201
+    """(settings, {part: questions}) of one set, its knowledge base ingested; None when its file is absent.
+    `keep` filters the sample questions (the sample set has no halves: nothing is tuned on it)."""
+    from assistant.analytics import evaluation as ev
+    from ingest.pipeline import Ingestor
+
+    if name == "samples":
+        settings = ev.settings_without_usage_log(base)
+        settings.paths.data_dir = ROOT / "data" / "eval" / "samples-kb"
+        Ingestor(settings, lambda: embedder).run([ROOT / "samples" / "manuals"], prune=True)
+        qs = [q for q in ev.load_questions(ROOT / "samples" / "questions.jsonl") if keep(q)]
+        return settings, {"all (no tuning)": qs}
+    if not SETS[name].is_file():
+        print(f"{name}: {SETS[name]} not found, skipped")
+        return None
+    settings = ev.settings_for_squad(base, ev.eval_name(SETS[name]))
+    qs = ev.load_questions(SETS[name], settings.paths.data_dir / "corpus")
+    Ingestor(settings, lambda: embedder).run([settings.paths.data_dir / "corpus"], prune=True)
+    tune, report = halves(qs, per_half)
+    return settings, {"tune (first half)": tune} | ({} if tune_only else {"report (second half)": report})
+
+
 def run_set(name: str, questions: list, service, principal) -> dict[str, float]:  # noqa: ANN001
     from assistant.analytics import metrics as m
     from assistant.core.sentences import sentence_spans, unwrap
@@ -80,35 +103,20 @@ def main() -> int:
         key, value = item.split("=")
         setattr(evidence, key, int(value) if value.isdigit() else float(value))
 
-    from assistant.analytics import evaluation as ev
     from assistant.core.config import load_settings
     from assistant.core.identity import Principal
     from assistant.embeddings import load_embedder
     from assistant.services import Assistant
-    from ingest.pipeline import Ingestor
 
     base = load_settings(ROOT / "config.toml", environ={})
     base.generation.languages = []  # evidence only: the model is not called
     embedder = load_embedder(base.embedding)
     rows = []
     for name in args.sets:
-        if name == "samples":
-            settings = ev.settings_without_usage_log(base)
-            settings.paths.data_dir = ROOT / "data" / "eval" / "samples-kb"
-            Ingestor(settings, lambda: embedder).run([ROOT / "samples" / "manuals"], prune=True)
-            qs = ev.load_questions(ROOT / "samples" / "questions.jsonl")
-            parts = {"all (no tuning)": qs}
-        else:
-            if not SETS[name].is_file():
-                print(f"{name}: {SETS[name]} not found, skipped")
-                continue
-            settings = ev.settings_for_squad(base, ev.eval_name(SETS[name]))
-            qs = ev.load_questions(SETS[name], settings.paths.data_dir / "corpus")
-            Ingestor(settings, lambda: embedder).run([settings.paths.data_dir / "corpus"], prune=True)
-            tune, report = halves(qs, args.per_half)
-            parts = {"tune (first half)": tune}
-            if not args.tune_only:
-                parts["report (second half)"] = report
+        loaded = load_parts(name, base, embedder, args.per_half, args.tune_only)
+        if loaded is None:
+            continue
+        settings, parts = loaded
         service = Assistant(settings, embedder=embedder)
         for part, questions in parts.items():
             row = {"set": name, "part": part} | run_set(name, questions, service, Principal.everything())

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench import summary  # noqa: E402
-from bench.evidence import SETS, halves  # noqa: E402
+from bench.evidence import load_parts  # noqa: E402
 
 
 def adds(sentence: str, evidence: str, words) -> bool:  # noqa: ANN001
@@ -86,12 +86,10 @@ def main() -> int:
     ap.add_argument("--min-share", type=float, default=None)
     ap.add_argument("--relevant-share", type=float, default=None)
     args = ap.parse_args()
-    from assistant.analytics import evaluation as ev
     from assistant.core.config import load_settings
     from assistant.core.identity import Principal
     from assistant.embeddings import load_embedder
     from assistant.services import Assistant
-    from ingest.pipeline import Ingestor
 
     base = load_settings(ROOT / "config.toml", environ={})
     base.qa.summary = True
@@ -102,21 +100,10 @@ def main() -> int:
     embedder = load_embedder(base.embedding)
     rows, shown = [], []
     for name in args.sets:
-        if name == "samples":
-            settings = ev.settings_without_usage_log(base)
-            settings.paths.data_dir = ROOT / "data" / "eval" / "samples-kb"
-            Ingestor(settings, lambda: embedder).run([ROOT / "samples" / "manuals"], prune=True)
-            qs = [q for q in ev.load_questions(ROOT / "samples" / "questions.jsonl") if q.question.isascii()]
-            parts = {"en questions (no tuning)": qs}
-        else:
-            if not SETS[name].is_file():
-                print(f"{name}: {SETS[name]} not found, skipped")
-                continue
-            settings = ev.settings_for_squad(base, ev.eval_name(SETS[name]))
-            qs = ev.load_questions(SETS[name], settings.paths.data_dir / "corpus")
-            Ingestor(settings, lambda: embedder).run([settings.paths.data_dir / "corpus"], prune=True)
-            tune, report = halves(qs, args.per_half)
-            parts = {"tune (first half)": tune} | ({} if args.tune_only else {"report (second half)": report})
+        loaded = load_parts(name, base, embedder, args.per_half, args.tune_only, keep=lambda q: q.question.isascii())
+        if loaded is None:
+            continue
+        settings, parts = loaded
         service = Assistant(settings, embedder=embedder)
         for part, questions in parts.items():
             row = {"set": name, "part": part} | run_part(questions, service, Principal.everything(), shown)

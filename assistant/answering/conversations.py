@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from assistant.answering.records import Answer, Turn
 from assistant.core.errors import AssistantError
+from assistant.core.sqlite_store import SQLiteStore
 
 TITLE_CHARS = 60
 SCHEMA = """
@@ -66,30 +63,13 @@ class Conversation:
         return [t for e in self.exchanges if (t := e.turn()) is not None]
 
 
-class ConversationStore:
-    def __init__(self, path: Path):
-        self.path = path
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.executescript(SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL")
-        try:
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+class ConversationStore(SQLiteStore):
+    SCHEMA = SCHEMA
 
     def create(self, user: str, first_question: str) -> Conversation:
         now = _now()
         conv = Conversation(secrets.token_hex(16), user, _title(first_question), now, now)
-        with self._lock, self._connect() as conn:
+        with self._connect() as conn:
             conn.execute("INSERT INTO conversations VALUES (?, ?, ?, ?, ?)",
                          (conv.id, user, conv.title, now, now))
         return conv
@@ -114,7 +94,7 @@ class ConversationStore:
         return conv
 
     def append(self, user: str, conversation_id: str, exchange: Exchange) -> None:
-        with self._lock, self._connect() as conn:
+        with self._connect() as conn:
             self._owned(conn, user, conversation_id)
             seq = conn.execute(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM exchanges WHERE conversation = ?", (conversation_id,)
@@ -131,12 +111,12 @@ class ConversationStore:
         title = " ".join(title.split())
         if not title:
             raise AssistantError("a conversation's title cannot be empty")
-        with self._lock, self._connect() as conn:
+        with self._connect() as conn:
             self._owned(conn, user, conversation_id)
             conn.execute("UPDATE conversations SET title = ? WHERE id = ?", (title[:200], conversation_id))
 
     def delete(self, user: str, conversation_id: str) -> None:
-        with self._lock, self._connect() as conn:
+        with self._connect() as conn:
             self._owned(conn, user, conversation_id)
             conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 

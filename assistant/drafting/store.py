@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from assistant.core.errors import AssistantError
 from assistant.core.faults import crash_point
+from assistant.core.sqlite_store import SQLiteStore
 from assistant.drafting.records import Brief, Draft, OutlineItem, Section
 from assistant.kb.schema import now_iso
 
@@ -48,25 +45,8 @@ class DraftNotFound(AssistantError):
     pass
 
 
-class DraftStore:
-    def __init__(self, path: Path):
-        self.path = path
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.executescript(SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=10)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        try:
-            with self._lock, conn:  # one transaction
-                yield conn
-        finally:
-            conn.close()
+class DraftStore(SQLiteStore):
+    SCHEMA = SCHEMA
 
     def create(self, owner: str, brief: Brief, outline: list[OutlineItem]) -> Draft:
         now = now_iso()
