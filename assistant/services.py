@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from assistant.analytics.usage import UsageLog, UsageRecord, UsedSource
-from assistant.answering.conversations import ConversationStore
+from assistant.answering.conversation import history, recent
+from assistant.answering.conversations import ConversationStore, exchange_of
 from assistant.answering.records import Answer, AnswerStream, Turn
 from assistant.answering.service import QAService
 from assistant.core.config import Settings
@@ -92,6 +93,18 @@ class Assistant:
         if self._conversations is None:
             self._conversations = ConversationStore(self.settings.paths.conversations_db)
         return self._conversations
+
+    def follow_up_history(self, turns: Sequence[Turn]) -> list[Turn]:
+        """The earlier turns a new question is understood from (the last `qa.history_turns`)."""
+        return recent(turns, self.settings)
+
+    def history_from_messages(self, pairs: Sequence[tuple[str, str]]) -> list[Turn]:
+        """Earlier (question, shown answer) pairs of an API client, read as the chat reads its own turns."""
+        return history(pairs, self.settings)
+
+    def keep(self, user: str, conversation_id: str, answer: Answer, shown: str | None = None) -> None:
+        """Add an answered question to one of `user`'s conversations (`shown`: the text seen, if cut short)."""
+        self.conversations.append(user, conversation_id, exchange_of(answer, shown))
 
     def _searcher_for(self, kb: KnowledgeBase) -> Searcher:
         r = self.settings.retrieval

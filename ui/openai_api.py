@@ -16,11 +16,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answering.conversation import history, recent
-from assistant.answering.conversations import ConversationNotFound, exchange_of
 from assistant.answering.records import Answer, Turn
-from assistant.core.config import Settings
-from assistant.core.errors import AssistantError, ModelBusy
+from assistant.core.errors import AssistantError, ConversationNotFound, ModelBusy
 from assistant.core.identity import Principal
 from assistant.services import Assistant
 from ui.auth import Gatekeeper
@@ -48,7 +45,7 @@ class ChatRequest(BaseModel):
     conversation_id: str | None = Field(None, max_length=64)
 
 
-def conversation(messages: list[ChatMessage], settings: Settings) -> tuple[str, list[Turn]]:
+def conversation(messages: list[ChatMessage], service: Assistant) -> tuple[str, list[Turn]]:
     """The question (last user message) and the earlier user → assistant exchanges as turns, read as the chat
     reads its own (`answering/conversation.py`: the evidence only, "not found" turns skipped)."""
     if messages[-1].role != "user" or not messages[-1].text.strip():
@@ -60,7 +57,7 @@ def conversation(messages: list[ChatMessage], settings: Settings) -> tuple[str, 
         elif m.role == "assistant" and pending is not None:
             pairs.append((pending, m.text))
             pending = None
-    return messages[-1].text.strip(), history(pairs, settings)
+    return messages[-1].text.strip(), service.history_from_messages(pairs)
 
 
 def extras(answer: Answer, conversation_id: str | None = None) -> dict[str, Any]:
@@ -94,7 +91,7 @@ def openai_router(service: Assistant, gate: Gatekeeper) -> APIRouter:
     @router.post("/chat/completions")
     def completions(body: ChatRequest, request: Request) -> Any:
         principal = gate.principal(request)
-        question, turns = conversation(body.messages, service.settings)
+        question, turns = conversation(body.messages, service)
         kept = None
         if body.conversation_id:
             store = service.conversations
@@ -103,14 +100,14 @@ def openai_router(service: Assistant, gate: Gatekeeper) -> APIRouter:
                     kept = store.create(principal.name, question)
                 else:
                     kept = store.get(principal.name, body.conversation_id)
-                    turns = recent(kept.turns, service.settings)
+                    turns = service.follow_up_history(kept.turns)
             except ConversationNotFound as e:
                 raise HTTPException(404, str(e)) from e
         cid_kept = kept.id if kept else None
 
         def keep(answer: Answer, shown: str | None = None) -> None:
             if kept is not None and answer.outcome != "no_documents":
-                store.append(principal.name, kept.id, exchange_of(answer, shown))
+                service.keep(principal.name, kept.id, answer, shown)
 
         stream = service.ask(question, principal=principal, history=turns)
         created = int(time.time())

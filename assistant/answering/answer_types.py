@@ -50,6 +50,7 @@ SENTENCE_FEATURES: dict[str, re.Pattern[str]] = {
     COUNT: re.compile(r"[0-9０-９]|[一二三四五六七八九十百千万]+(?:人|回|個|件|台|枚|か所|箇所|本|名|つ)"
                       r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred)\b", re.I),
     NAME: re.compile(r"[ァ-ヺー]{3,}|「[^」]+」|\"[^\"]+\"|\b[A-Z][a-z]*[A-Z]\w*\b|\b[A-Z]{2,}\b|(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+"
+                     r"|(?:\bextension|\bext\.|内線|外線|電話)\s*[0-9０-９][0-9０-９-]*"  # "which extension": a number
                      r"|[一-龥]{2,}(?:部|課|室|係|センター|窓口|棟|階|館)|\b(?:building|floor|room|lot|office|desk|department)\b"),
     # A step, or a rule that says what to do: 「…を申請する。」「…申し立てることができる。」 end in a verb's plain form.
     STEPS: re.compile(r"^\s*(?:[0-9０-９]{1,2}[.)．、]|[-•・●■①-⑳])|ください|して下さい|します。$|[うくすつぬむるぐぶ]。\s*$"

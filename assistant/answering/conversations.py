@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from assistant.answering.records import Answer, Turn
-from assistant.core.errors import AssistantError
+from assistant.core.errors import AssistantError, ConversationNotFound
 from assistant.core.sqlite_store import SQLiteStore
 
 TITLE_CHARS = 60
@@ -30,10 +30,6 @@ CREATE TABLE IF NOT EXISTS exchanges (
     query TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, PRIMARY KEY (conversation, seq)
 );
 """
-
-
-class ConversationNotFound(AssistantError):
-    """No conversation with that id belongs to this user (whether it exists for someone else is not said)."""
 
 
 @dataclass

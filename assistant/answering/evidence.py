@@ -137,15 +137,21 @@ def find_evidence(
         chosen.append(ev)
     confident = best_share >= CONFIDENT_SHARE and best.matches_type
     shown: list[Evidence] = []
+    with_block: list[Evidence] = []
     for ev in chosen:
         wider = _with_antecedent(ev, hits)
         wider = ev if any(_overlaps(wider, e) for e in chosen if e is not ev) else wider
-        wider = _with_block(wider, hits)
-        if ev is best and not confident and best_share >= CONFIDENT_SHARE and has_type(wider.text, kind):
+        block = _with_block(wider, hits)
+        if block is not wider:
+            with_block.append(block)
+        if ev is best and not confident and best_share >= CONFIDENT_SHARE and has_type(block.text, kind):
             confident = True  # the lead-in names the topic, its table or list holds the amount asked for
-        if any(_covers(e, wider) for e in shown):
+        if any(_covers(e, block) for e in shown):
             continue
-        shown = [e for e in shown if not _covers(wider, e)] + [wider]
+        shown = [e for e in shown if not _covers(block, e)] + [block]
+    # A lead-in with its list or table is the fuller answer: it comes first among sentences that scored as close
+    # (and the page preview opens the first evidence's page).
+    shown = [e for e in shown if e in with_block] + [e for e in shown if e not in with_block]
     return EvidenceResult(shown, confident, kind)
 
 

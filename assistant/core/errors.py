@@ -44,3 +44,7 @@ def disk_full(error: BaseException) -> bool:
     if isinstance(error, OSError):
         return error.errno in (errno.ENOSPC, errno.EDQUOT)
     return "disk is full" in str(error) or "No space left on device" in str(error)
+
+
+class ConversationNotFound(AssistantError):
+    """No conversation with that id belongs to this user (whether it exists for someone else is not said)."""

@@ -15,10 +15,8 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.answering.conversation import recent
-from assistant.answering.conversations import ConversationNotFound, exchange_of
 from assistant.answering.records import Answer, AnswerStream, Turn
-from assistant.core.errors import AssistantError, ModelBusy
+from assistant.core.errors import AssistantError, ConversationNotFound, ModelBusy
 from assistant.page_preview import render_page
 from assistant.services import Assistant
 from ui.labels import t
@@ -151,7 +149,7 @@ def build(service: Assistant, pump: StreamPump, lang: str):  # noqa: ANN201, PLR
             principal = service.principal(request.username)
             if st.conversation_id is None:
                 st.conversation_id = service.conversations.create(user, question).id
-            stream = service.ask(question, principal=principal, history=recent(st.turns, service.settings))
+            stream = service.ask(question, principal=principal, history=service.follow_up_history(st.turns))
             st.stream = stream
             writes = service.settings.qa.summary and service.qa.writes(stream.answer.language)
             for kind, value in pump.events(stream):
@@ -172,7 +170,7 @@ def build(service: Assistant, pump: StreamPump, lang: str):  # noqa: ANN201, PLR
                 st.turns.append(answer.turn())
             messages[-1] = {"role": "assistant", "content": answer.text or text}
             st.answer_ids[len(messages) - 1] = answer.id
-            service.conversations.append(user, st.conversation_id, exchange_of(answer))
+            service.keep(user, st.conversation_id, answer)
             finished = True
             choices = source_choices(answer)
             first = _first_evidence_page(answer, choices)
@@ -207,7 +205,7 @@ def build(service: Assistant, pump: StreamPump, lang: str):  # noqa: ANN201, PLR
                     st.turns.append(answer.turn())
                 if st.conversation_id and text:
                     try:
-                        service.conversations.append(user, st.conversation_id, exchange_of(answer, text))
+                        service.keep(user, st.conversation_id, answer, text)
                     except AssistantError:
                         log.exception("keeping a stopped answer failed")
 
