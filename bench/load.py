@@ -63,7 +63,12 @@ def ask_streaming(client, question: str) -> dict:  # noqa: ANN001
     return {"first": first, "total": time.perf_counter() - t0}
 
 
-def load(url: str, users: int, per_user: int, qs: list[str]) -> dict:
+MAX_EXTRA = 500  # questions per user while waiting for an ingestion to complete (a bound, never reached in practice)
+
+
+def load(url: str, users: int, per_user: int, qs: list[str], until: threading.Event | None = None) -> dict:
+    """`per_user` questions from each of `users`; with `until`, they go on asking until it is set (an admin's
+    ingestion completed during the load), so the load always overlaps a whole ingestion however fast answers are."""
     import httpx
 
     results: list[dict] = []
@@ -71,13 +76,15 @@ def load(url: str, users: int, per_user: int, qs: list[str]) -> dict:
 
     def user(i: int) -> None:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {KEY}"}, timeout=600) as client:
-            for j in range(per_user):
+            j = 0
+            while j < per_user or (until is not None and not until.is_set() and j < per_user + MAX_EXTRA):
                 try:
                     r = ask_streaming(client, qs[(i * per_user + j) % len(qs)])
                 except Exception as e:  # counted, not raised: the run goes on
                     r = {"error": f"{type(e).__name__}: {e}"}
                 with lock:
                     results.append(r)
+                j += 1
 
     t0 = time.perf_counter()
     threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
@@ -112,6 +119,7 @@ class Reingest:
         self.cli, self.env, self.folder = cli, env, folder
         self.runs, self.failures = 0, 0
         self.stop = threading.Event()
+        self.completed = threading.Event()  # set when an ingestion has finished (cleared per load level)
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
 
@@ -123,6 +131,7 @@ class Reingest:
                                   capture_output=True)
             self.runs += 1
             self.failures += done.returncode != 0
+            self.completed.set()
 
     def take(self) -> tuple[int, int]:
         runs, failures = self.runs, self.failures
@@ -222,7 +231,9 @@ def main() -> int:
             admin = Reingest(cli, env, folder)
         rows = []
         for users in args.users:
-            row = load(url, users, args.per_user, qs)
+            if admin is not None:
+                admin.completed.clear()
+            row = load(url, users, args.per_user, qs, admin.completed if admin is not None else None)
             row["peak RSS MiB"] = rss.take() / 2**20
             if admin is not None:
                 row["ingestions (failed)"] = "{} ({})".format(*admin.take())

@@ -149,9 +149,11 @@ def find_evidence(
         if any(_covers(e, block) for e in shown):
             continue
         shown = [e for e in shown if not _covers(block, e)] + [block]
-    # A lead-in with its list or table is the fuller answer: it comes first among sentences that scored as close
-    # (and the page preview opens the first evidence's page).
-    shown = [e for e in shown if e in with_block] + [e for e in shown if e not in with_block]
+    # For "what / how" questions a lead-in with its list or table is the fuller answer: it comes first among
+    # sentences that scored as close (the page preview opens the first evidence's page). A question asking for one
+    # thing (where, how much, when) keeps the sentence that says it first.
+    if kind in (None, STEPS):
+        shown = [e for e in shown if e in with_block] + [e for e in shown if e not in with_block]
     return EvidenceResult(shown, confident, kind)
 
 

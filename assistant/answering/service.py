@@ -318,9 +318,11 @@ def render_evidence(e: Evidence, lang: str) -> str:
     if "\n" not in shown:
         return quote.format(shown, e.number)
     head, _, rest = shown.partition("\n\n")
+    # A table cannot carry the number on its last row: it goes in a line of its own after it.
+    number = f"\n\n[{e.number}]" if shown.rstrip().endswith("|") else f" [{e.number}]"
     if head.startswith("|") or is_list_item(head) or not rest:
-        return f"\n{shown} [{e.number}]\n"
-    return quote.format(head, e.number) + f"\n\n{rest}\n"
+        return f"\n{shown}{number}\n"
+    return quote.format(head, e.number) + f"\n\n{rest}\n"  # the quoted lead-in carries the number
 
 
 def _bare(text: str) -> str:
