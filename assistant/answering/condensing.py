@@ -48,6 +48,7 @@ DEPENDS_EN = re.compile(
 NOT_POINTING_EN = re.compile(
     r"\b(?:(?:the|a|an|any|every|each|all)\s+\w+\s+that"
     r"|(?:says?|said|means?|sure|true|note|check|ensure|confirm)\s+that"
+    r"|too (?:many|much|few|little|long|late|early|often|old|young)"  # "too many wrong passwords": not "as well"
     r"|is it (?:possible|allowed|ok|okay|necessary|required|true)"
     r"|this (?:year|month|week|morning|afternoon|quarter))\b",
     re.I,
@@ -63,10 +64,13 @@ def depends_on_history(question: str) -> bool:
 
 
 def follow_up_turns(question: str, history: Sequence[Turn], settings: Settings) -> list[Turn]:
-    """The turns a follow-up leans on; empty when the question stands alone (or condensing is off)."""
+    """The turns a follow-up leans on; empty when the question stands alone (or condensing is off). A question in
+    another language than the last turn starts a new topic: staff switching to English ask about something else."""
     qa = settings.qa
     turns = list(history)[-qa.history_turns :] if qa.history_turns else []
     if not turns or not qa.condense or not depends_on_history(question):
+        return []
+    if language_of(turns[-1].question) != language_of(question):
         return []
     return turns
 

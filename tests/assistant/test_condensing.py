@@ -34,6 +34,8 @@ WORDS = get_tokenizer().tokens
         ("では、海外出張の場合は？", True),
         ("パートの場合は？", True),
         ("How do I reset it?", True),
+        ("How long is an account locked after too many wrong passwords?", False),  # "too many" is not "as well"
+        ("Can I bring a guest too?", True),
     ],
 )
 def test_only_demonstratives_ellipsis_and_very_short_questions_depend_on_the_conversation(question, dependent):
@@ -63,3 +65,13 @@ def test_words_that_asked_for_the_answers_kind_are_not_carried_into_a_follow_up(
     query = carry_key_terms("And how many attempts are allowed?", previous, WORDS, lambda terms: idf)
     carried = query.removeprefix("And how many attempts are allowed?").split()
     assert {"long", "too"}.isdisjoint(carried) and {"wrong", "locked", "password"} <= set(carried)
+
+
+def test_a_question_in_another_language_than_the_last_turn_starts_a_new_topic():
+    from assistant.answering.condensing import condense
+    from assistant.answering.records import Turn
+    from assistant.core.config import Settings
+
+    history = [Turn("非常停止ボタンはそれぞれどこにありますか", "操作盤の正面と機械の左右側面", "")]
+    question = "What if it fails with error 809?"  # leans on "it", but not on a Japanese turn
+    assert condense(question, history, Settings(), WORDS) == question

@@ -35,6 +35,10 @@ def first_file(answer) -> str | None:  # noqa: ANN001
     return answer.sources[answer.evidence[0].number - 1].file if answer.evidence else None
 
 
+def first_chunk(answer) -> str | None:  # noqa: ANN001
+    return answer.sources[0].chunk_id if answer.sources and not answer.abstained else None
+
+
 def test_the_staff_session_keeps_its_topics_and_changes_them_cleanly(service):
     turns, record = [], []
     for step in SESSION:
@@ -56,7 +60,8 @@ def test_the_staff_session_keeps_its_topics_and_changes_them_cleanly(service):
         if not step["standalone"]:
             continue
         alone = service.ask(step["question"], principal=STAFF).result()
-        assert (alone.outcome, first_file(alone)) == (answer.outcome, first_file(answer)), step["question"]
+        assert (alone.outcome, first_file(alone), first_chunk(alone)) == (
+            answer.outcome, first_file(answer), first_chunk(answer)), (step["question"], answer.query)
 
 
 def test_conversations_belong_to_their_user(tmp_path):
