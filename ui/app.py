@@ -16,7 +16,10 @@ CSS = """
 .da-source { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 4px 8px; margin: 4px 0; }
 .da-source.da-cited { border-color: var(--color-accent); }
 .da-passage { white-space: pre-wrap; font-size: 0.9em; }
-.da-passage mark { background: #ffe566; }
+.da-passage mark, .da-passage tr.da-mark td { background: #ffe566; }
+.da-passage table.da-table { border-collapse: collapse; margin: 4px 0; white-space: normal; }
+.da-passage table.da-table th, .da-passage table.da-table td { border: 1px solid var(--border-color-primary);
+  padding: 2px 6px; }
 .da-muted { color: var(--body-text-color-subdued); }
 .da-near summary { color: var(--body-text-color-subdued); }
 #da-header { flex-wrap: wrap; align-items: center; gap: 4px 12px; }

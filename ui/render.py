@@ -5,20 +5,49 @@ from __future__ import annotations
 from html import escape
 
 from assistant.answering.records import Answer, Source
+from assistant.core.layout import cells, is_table_row
 from ui.labels import t
 
 
 def marked_passage(source: Source, answer: Answer) -> str:
-    """The source's passage, HTML-escaped, with its evidence sentences in <mark>."""
+    """The source's passage, HTML-escaped, with its evidence in <mark>; table rows as an HTML table with their
+    header row (a row that is part of the evidence is marked whole)."""
     spans = sorted((e.start, e.end) for e in answer.evidence if e.number == source.number)
-    out, at = [], 0
-    for start, end in spans:
-        if start < at:
+    passage = source.passage
+    out: list[str] = []
+    rows: list[str] = []
+    pos = 0
+    for line in passage.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        if is_table_row(line):
+            header = not rows
+            marked = any(a < end and start < b for a, b in spans)
+            tag = "th" if header else "td"
+            cells_html = "".join(f"<{tag}>{escape(c)}</{tag}>" for c in cells(line))
+            mark = " class='da-mark'" if marked and not header else ""
+            rows.append(f"<tr{mark}>{cells_html}</tr>")
             continue
-        out.append(escape(source.passage[at:start]))
-        out.append(f"<mark>{escape(source.passage[start:end])}</mark>")
-        at = end
-    out.append(escape(source.passage[at:]))
+        if rows:
+            out.append("<table class='da-table'>" + "".join(rows) + "</table>")
+            rows = []
+        out.append(_marked(passage, start, end, spans) + "\n")
+    if rows:
+        out.append("<table class='da-table'>" + "".join(rows) + "</table>")
+    return "".join(out).rstrip("\n")
+
+
+def _marked(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    """text[start:end], escaped, with the parts inside `spans` in <mark>."""
+    out, at = [], start
+    for a, b in spans:
+        a, b = max(a, start), min(b, end)
+        if b <= a or a < at:
+            continue
+        out.append(escape(text[at:a]))
+        out.append(f"<mark>{escape(text[a:b])}</mark>")
+        at = b
+    out.append(escape(text[at:end]))
     return "".join(out)
 
 

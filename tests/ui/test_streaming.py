@@ -71,3 +71,19 @@ def test_a_page_that_stops_reading_closes_the_stream():
     events.close()  # the tab went away
     more.set()  # the next piece comes; the reading thread sees the page gone and closes the stream
     assert closed.wait(30)
+
+
+def test_the_sources_panel_shows_table_rows_as_a_table_with_the_evidence_row_marked():
+    from assistant.answering.evidence import Evidence
+    from assistant.answering.records import Answer, Source
+    from ui.render import marked_passage
+
+    passage = "宿泊費は次のとおりとする。\n区分 東京 その他\n一般社員 12,000円 10,000円\n課長職 14,000円 12,000円\n以上。"
+    row = passage.index("一般社員")
+    source = Source(1, "p.pdf", "/p.pdf", None, 2, 2, "", "", 0.0, "c", 1, passage=passage)
+    answer = Answer("一般社員の宿泊費は？", "staff")
+    answer.evidence = [Evidence(1, passage[row : row + 20], row, row + 20, 1.0, True)]
+    html = marked_passage(source, answer)
+    assert "<tr><th>区分</th><th>東京</th><th>その他</th></tr>" in html  # the header row, as a header
+    assert "<tr class='da-mark'><td>一般社員</td><td>12,000円</td><td>10,000円</td></tr>" in html
+    assert "<tr><td>課長職</td>" in html and html.endswith("以上。")
