@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 from assistant.answering.records import Turn
 from assistant.core.config import Settings
+from assistant.core.facts import facts_in
 from assistant.core.language import language_of
 from assistant.core.terms import topic_terms
 from assistant.llm import ChatMessage, ChatModel, GenerationParams
@@ -92,7 +93,12 @@ def rewrite(
     own, new = set(tokens(question)), set(tokens(rewritten))
     context = "\n".join(f"{t.question}\n{t.answer}" for t in turns)
     from_history = (new - own) & set(tokens(context))
-    if rewritten and len(rewritten) <= 4 * len(question) + 200 and len(own & new) >= len(own) / 2 and from_history:
+    # A small model may answer instead of rewriting, or invent a name ('call the "FedEx" extension'): a rewrite
+    # is kept only when it asks, and every fact in it (names, numbers, codes) was in the question or the turns.
+    invented = facts_in(rewritten) - facts_in(question + "\n" + context)
+    asks = rewritten.rstrip().endswith(("?", "？")) or language_of(question) == "ja"
+    if (rewritten and len(rewritten) <= 4 * len(question) + 200 and len(own & new) >= len(own) / 2 and from_history
+            and asks and not invented):
         return rewritten
     return None
 

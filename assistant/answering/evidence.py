@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from assistant.answering.answer_types import STEPS, has_type, question_type
 from assistant.core.layout import LIST_ITEM, NUMBERED, is_lead_in, is_list_item, is_table_row, to_markdown
 from assistant.core.sentences import sentence_spans, unwrap
-from assistant.core.terms import topic_terms
+from assistant.core.terms import topic_terms, weighted_share
 from assistant.kb.keywords import match_stem
 from assistant.retrieval import Hit
 
@@ -95,9 +95,14 @@ def find_evidence(
         weights.setdefault(t, CARRIED_WEIGHT * idf.get(t, 0.0))
     weights = {match_stem(t): w for t, w in weights.items()}
     total = sum(weights.values())
+    # The label ("from the manuals") is judged on the question's own words: words a follow-up carried over help
+    # find the passage, but a sentence that answers "which extension?" need not repeat the previous question.
+    own_weights = {match_stem(t): idf.get(t, 0.0) for t in topic_terms(question, tokens)}
+    own_total = sum(own_weights.values())
     if not hits or not total:
         return EvidenceResult(answer_type=kind)
     candidates: list[tuple[float, float, Evidence]] = []
+    own_shares: dict[tuple[int, int], float] = {}
     for rank, hit in enumerate(hits):
         passage = hit.context or hit.text
         heading = words(" ".join(hit.heading_path))
@@ -109,10 +114,9 @@ def find_evidence(
             if len(text) < 6 or text.strip() in hit.heading_path:
                 continue
             found = words(text)
-            share = sum(w for t, w in weights.items() if t in found)
-            if own_span[0] <= start < own_span[1]:
-                share += HEADING_WEIGHT * sum(w for t, w in weights.items() if t in heading and t not in found)
-            share /= total
+            in_own_chunk = own_span[0] <= start < own_span[1]
+            share = _share(weights, total, found, heading, in_own_chunk)
+            own_shares[(rank + 1, start)] = _share(own_weights, own_total, found, heading, in_own_chunk)
             typed = has_type(text, kind)
             score = share + (TYPE_BONUS if typed and kind else 0.0) - (TYPE_PENALTY if not typed else 0.0)
             score -= RANK_PRIOR * rank + (PAIR_COST if i < 0 else 0.0)
@@ -135,6 +139,7 @@ def find_evidence(
         if any(_overlaps(ev, e) for e in chosen):
             continue
         chosen.append(ev)
+    best_share = max(best_share, own_shares.get((best.number, best.start), 0.0))
     confident = best_share >= CONFIDENT_SHARE and best.matches_type
     shown: list[Evidence] = []
     with_block: list[Evidence] = []
@@ -155,6 +160,17 @@ def find_evidence(
     if kind in (None, STEPS):
         shown = [e for e in shown if e in with_block] + [e for e in shown if e not in with_block]
     return EvidenceResult(shown, confident, kind)
+
+
+def _share(weights: dict[str, float], total: float, found: set[str], heading: set[str], in_own_chunk: bool) -> float:
+    """The weighted share of the question's words a sentence holds; words found only in the section heading of the
+    hit's own chunk count HEADING_WEIGHT."""
+    if not total:
+        return 0.0
+    share = weighted_share(weights, found)
+    if in_own_chunk:
+        share += HEADING_WEIGHT * sum(w for t, w in weights.items() if t in heading and t not in found) / total
+    return share
 
 
 def _candidates(passage: str, spans: list[tuple[int, int]], kind: str | None) -> list[tuple[int, tuple[int, int]]]:

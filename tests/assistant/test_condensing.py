@@ -75,3 +75,21 @@ def test_a_question_in_another_language_than_the_last_turn_starts_a_new_topic():
     history = [Turn("非常停止ボタンはそれぞれどこにありますか", "操作盤の正面と機械の左右側面", "")]
     question = "What if it fails with error 809?"  # leans on "it", but not on a Japanese turn
     assert condense(question, history, Settings(), WORDS) == question
+
+
+@pytest.mark.parametrize("written", [
+    'You can call the "FedEx" extension, which is a secure way to unlock your account.',  # seen: an answer
+    "Which extension does the FedEx desk use to unlock a locked account?",  # a name from nowhere
+])
+def test_a_rewrite_that_answers_or_invents_a_name_is_not_searched(written):
+    from assistant.answering.condensing import rewrite
+    from assistant.answering.records import Turn
+    from assistant.core.config import Settings
+    from tests.scripted_models import Scripted
+
+    history = [Turn("How long is an account locked after too many wrong passwords?",
+                    "After 5 wrong password attempts within 15 minutes, the account is locked for 30 minutes.")]
+    question = "Which extension do I call to get it unlocked?"
+    assert rewrite(question, history, Settings(), Scripted(written), WORDS) is None
+    kept = "Which extension do I call to get my locked account unlocked after wrong password attempts?"
+    assert rewrite(question, history, Settings(), Scripted(kept), WORDS) == kept
