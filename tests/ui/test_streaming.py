@@ -78,7 +78,8 @@ def test_the_sources_panel_shows_table_rows_as_a_table_with_the_evidence_row_mar
     from assistant.answering.records import Answer, Source
     from ui.render import marked_passage
 
-    passage = "宿泊費は次のとおりとする。\n区分 東京 その他\n一般社員 12,000円 10,000円\n課長職 14,000円 12,000円\n以上。"
+    passage = ("宿泊費は次のとおりとする。\n区分 東京 その他\n一般社員 12,000円 10,000円\n"
+               "課長職 14,000円 12,000円\n以上。")
     row = passage.index("一般社員")
     source = Source(1, "p.pdf", "/p.pdf", None, 2, 2, "", "", 0.0, "c", 1, passage=passage)
     answer = Answer("一般社員の宿泊費は？", "staff")
