@@ -138,6 +138,8 @@ def find_evidence(
             break
         if any(_overlaps(ev, e) for e in chosen):
             continue
+        if kind not in (None, STEPS) and is_table_row(ev.text):
+            continue  # a row of another table beside the answer to "where / how much" brings its table: noise
         chosen.append(ev)
     best_share = max(best_share, own_shares.get((best.number, best.start), 0.0))
     confident = best_share >= CONFIDENT_SHARE and best.matches_type
