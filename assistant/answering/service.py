@@ -315,8 +315,9 @@ def render_evidence(e: Evidence, lang: str) -> str:
     Markdown (its lead-in quoted), the number after it."""
     quote = "「{}」[{}]" if lang == "ja" else '"{}" [{}]'
     shown = e.markdown
-    if "\n" not in shown:
-        return quote.format(shown, e.number)
+    blocks = shown.split("\n\n")
+    if not any(b.startswith("|") or is_list_item(b) for b in blocks):  # prose only: one quote
+        return quote.format(("" if lang == "ja" else " ").join(blocks), e.number)
     head, _, rest = shown.partition("\n\n")
     # A table cannot carry the number on its last row: it goes in a line of its own after it.
     number = f"\n\n[{e.number}]" if shown.rstrip().endswith("|") else f" [{e.number}]"
