@@ -39,6 +39,7 @@ from assistant.llm.prompts import render
 from assistant.retrieval import Hit, Searcher
 
 log = logging.getLogger(__name__)
+EXAMPLES_KEPT = 64  # (generation, groups, language) example lists kept: one per group set and UI language in use
 
 
 class SearcherSource(Protocol):
@@ -87,7 +88,9 @@ class QAService:
                     idf = term_idf(searcher, self.tokenizer.tokens(question))
                     return find_evidence(question, hits, idf, self.tokenizer.tokens).confident
 
-                self._examples = {key: example_questions(searcher, principal, lang, answerable, n)}
+                if len(self._examples) >= EXAMPLES_KEPT:  # a new generation makes the old keys useless
+                    self._examples.clear()
+                self._examples[key] = example_questions(searcher, principal, lang, answerable, n)
             return self._examples[key]
 
     def not_found_text(self, lang: str) -> str:
@@ -321,7 +324,7 @@ def render_evidence(e: Evidence, lang: str) -> str:
     head, _, rest = shown.partition("\n\n")
     # A table cannot carry the number on its last row: it goes in a line of its own after it.
     number = f"\n\n[{e.number}]" if shown.rstrip().endswith("|") else f" [{e.number}]"
-    if head.startswith("|") or is_list_item(head) or not rest:
+    if head.startswith("|") or is_list_item(head):
         return f"\n{shown}{number}\n"
     return quote.format(head, e.number) + f"\n\n{rest}\n"  # the quoted lead-in carries the number
 

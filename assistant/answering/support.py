@@ -14,7 +14,7 @@ The reason a sentence fails is kept, so what was withheld can be explained and c
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.core.facts import CITATION, NUMBER, facts_in, holds_fact, normalise, quantities
 from assistant.core.sentences import sentence_spans
@@ -32,7 +32,7 @@ class Support:
     share: float  # content words of the generated sentence it holds
 
 
-@dataclass(frozen=True)
+@dataclass
 class SupportCheck:
     """What a generated sentence is checked against: the sources' texts (numbered from 1), the words function,
     the question's topic weights and the evidence already shown as (source number, start, end)."""
@@ -43,9 +43,10 @@ class SupportCheck:
     evidence: Sequence[tuple[int, int, int]] = ()
     min_share: float = MIN_SHARE
     relevant_share: float = RELEVANT_SHARE
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_sentences", {})
+    # per cited source, read once: each sentence's offsets, normalised text, words and (number, unit) pairs
+    _sentences: dict[int, list[tuple[int, int, str, set[str], set[tuple[str, str]]]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def support(self, sentence: str, cited: Sequence[int]) -> Support | str:
         """The best supporting sentence, or why there is none."""
@@ -60,9 +61,9 @@ class SupportCheck:
         for n in dict.fromkeys(cited):
             if not 1 <= n <= len(self.sources):
                 continue
-            for start, end, flat, wset in self._sentences_of(n):
+            for start, end, flat, wset, pairs in self._sentences_of(n):
                 missing = [f for f in sorted(facts) if not holds_fact(f, flat, body)]
-                missing += [f"{num} {unit}" for num, unit in sorted(units) if (num, unit) not in quantities(flat)]
+                missing += [f"{num} {unit}" for num, unit in sorted(units) if (num, unit) not in pairs]
                 share = len(content & wset) / len(content) if content else 1.0
                 relevant = self._relevant(n, start, end, wset)
                 failures = len(missing) + (share < self.min_share) + (not relevant)
@@ -75,12 +76,14 @@ class SupportCheck:
                     closest = (score, _reason(n, missing, share, relevant, self.min_share))
         return best if best is not None else closest[1]
 
-    def _sentences_of(self, n: int) -> list[tuple[int, int, str, set[str]]]:
-        cache: dict[int, list[tuple[int, int, str, set[str]]]] = self._sentences  # type: ignore[attr-defined]
-        if n not in cache:
+    def _sentences_of(self, n: int) -> list[tuple[int, int, str, set[str], set[tuple[str, str]]]]:
+        if n not in self._sentences:
             text = self.sources[n - 1]
-            cache[n] = [(a, b, normalise(text[a:b]), set(self.words(text[a:b]))) for a, b in sentence_spans(text)]
-        return cache[n]
+            self._sentences[n] = [
+                (a, b, normalise(text[a:b]), set(self.words(text[a:b])), quantities(text[a:b]))
+                for a, b in sentence_spans(text)
+            ]
+        return self._sentences[n]
 
     def _relevant(self, n: int, start: int, end: int, words: set[str]) -> bool:
         if any(m == n and a < end and start < b for m, a, b in self.evidence):
