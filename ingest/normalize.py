@@ -51,6 +51,8 @@ def _join_japanese_lines(text: str) -> str:
             and len(out[-1]) >= wrap_len
             and not _looks_like_heading(out[-1])
             and not _CELL_GAP.search(out[-1])
+            and " | " not in out[-1]
+            and " | " not in line
             and out[-1][-1] not in _JA_TERMINATORS
             and re.match(rf"[{_CJK}、]", out[-1][-1])
             and re.match(rf"[{_CJK}]", line[0])

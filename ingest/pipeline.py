@@ -28,7 +28,7 @@ from assistant.kb.schema import IDENTITY_KEYS
 from assistant.kb.vector_index import IndexSpec
 from ingest.chunking import CHUNKER_VERSION, Chunk, Chunker, text_hash
 from ingest.document import ParsedDocument
-from ingest.failures import UNCHANGED_FAILURE, FailureMemo, options_key
+from ingest.failures import PARSER_VERSION, UNCHANGED_FAILURE, FailureMemo, options_key
 from ingest.isolation import parse_files
 from ingest.loaders import LoadOptions
 from ingest.ocr import installed_models
@@ -270,7 +270,8 @@ class Ingestor:
     def _chunking(self) -> str:
         """How chunks and their keywords are made: stored with each document, so a change re-chunks it."""
         c = self.settings.chunking
-        return f"{CHUNKER_VERSION}/{c.chunk_tokens}/{c.overlap_tokens}/{c.min_chunk_chars}"
+        tables = "t" if self.settings.ingest.pdf_tables else "-"
+        return f"{CHUNKER_VERSION}/{PARSER_VERSION}{tables}/{c.chunk_tokens}/{c.overlap_tokens}/{c.min_chunk_chars}"
 
     def _prunable(self, kb: KnowledgeBase, roots: list[Path]) -> list[DocumentRecord]:
         """Documents under the given folders (or at the given file paths) whose files are gone."""
@@ -319,7 +320,7 @@ class Ingestor:
         return {
             "passwords": sorted(passwords), "ocr": cfg.ocr, "ocr_languages": cfg.ocr_languages, "ocr_dpi": cfg.ocr_dpi,
             "ocr_models": sorted(installed_models()) if cfg.ocr != "off" else [],
-            "max_page_chars": cfg.max_page_chars, "garbled_ratio": cfg.garbled_ratio,
+            "max_page_chars": cfg.max_page_chars, "garbled_ratio": cfg.garbled_ratio, "pdf_tables": cfg.pdf_tables,
         }
 
     def _run_remembering(self, files, outcomes, roots, labels, prune, passwords) -> IngestReport:  # noqa: ANN001
@@ -374,6 +375,7 @@ class Ingestor:
             ocr=cfg.ocr,
             ocr_languages=cfg.ocr_languages,
             ocr_dpi=cfg.ocr_dpi,
+            pdf_tables=cfg.pdf_tables,
             ocr_budget_s=cfg.file_timeout_s * 0.8,  # OCR stops in time for the file to be kept, not timed out
         )
         chunker = Chunker(

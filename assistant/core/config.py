@@ -88,6 +88,10 @@ class IngestSettings(_Section):
         "use 'jpn_vert' when it is installed."
     )
     ocr_dpi: int = Field(300, ge=100, le=600, description="Resolution pages are rendered at for OCR.")
+    pdf_tables: bool = Field(
+        True, description="Find ruled tables on PDF pages (pdfplumber) and keep them as rows of cells; about "
+        "doubles the parse time of table-heavy PDFs."
+    )
 
     @field_validator("extensions")
     @classmethod

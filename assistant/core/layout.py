@@ -36,6 +36,8 @@ def is_table_row(line: str) -> bool:
         return False
     if PIPE_ROW.search(text):
         return True
+    if "。" in text:  # a sentence ends inside the line: prose that wrapped, not cells
+        return False
     return bool(CELL_GAP.search(text)) and len(text) <= 160 and not text.endswith((".", "!", "?"))
 
 

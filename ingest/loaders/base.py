@@ -21,6 +21,7 @@ class LoadOptions:
     ocr_min_confidence: float = 50.0  # Tesseract's mean word confidence below which a page is not text
     ocr_max_pixels: int = 12_000_000
     ocr_budget_s: float = 240.0  # OCR stops after this long in one file; the rest is reported, not lost
+    pdf_tables: bool = True  # ruled tables on PDF pages found by pdfplumber (ingest/loaders/pdf_layout.py)
 
 
 class BlockBuilder:

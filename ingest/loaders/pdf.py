@@ -31,7 +31,7 @@ class _PageReader:
         self.ocr_models: set[str] = set()
         self.ocr_deadline = time.monotonic() + opts.ocr_budget_s
         try:
-            self.pdfium: PdfiumFile | None = PdfiumFile(path, opts.passwords)
+            self.pdfium: PdfiumFile | None = PdfiumFile(path, opts.passwords, opts.pdf_tables)
         except DocumentError as e:
             if str(e) == ENCRYPTED:
                 raise

@@ -20,9 +20,12 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, PdfReadError
 
 from assistant.core.errors import DocumentError
+from ingest.loaders.pdf_layout import MIN_PATHS, Table, find_tables, header_row, page_text
 from ingest.normalize import normalize_text
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+log = logging.getLogger(__name__)
 
 ENCRYPTED = (
     "encrypted: the PDF needs a password (the empty one did not open it); "
@@ -31,21 +34,27 @@ ENCRYPTED = (
 
 
 class PdfiumFile:
-    """PDFium's view of one PDF: page text, images, rendering."""
+    """PDFium's view of one PDF: page text (with its tables, pdf_layout.py), images, rendering."""
 
-    def __init__(self, path: Path, passwords: list[str]):
-        self.pdf = _open_pdfium(path, passwords)
+    def __init__(self, path: Path, passwords: list[str], tables: bool = True):
+        self.path = path
+        self.pdf, self.password = _open_pdfium(path, passwords)
+        self.tables = tables
+        self._plumber: Any = None
+        self._last_table: tuple[int, list[str], float] | None = None  # (width, header, bottom share) of the
+        # previous page's last table: a table going on at the top of the next page gets its header row again
 
     def __len__(self) -> int:
         return len(self.pdf)
 
     def text(self, index: int) -> str:
+        """The page's text; pages are expected in order (a table broken over a page keeps its header)."""
         page = self.pdf[index]
         textpage = page.get_textpage()
         try:
             raw = _vertical_text(textpage)
             if raw is None:
-                raw = textpage.get_text_range()
+                raw = page_text(textpage, self._page_tables(page, index))
         finally:
             textpage.close()
             page.close()
@@ -86,7 +95,36 @@ class PdfiumFile:
         finally:
             page.close()
 
+    def _page_tables(self, page: pdfium.PdfPage, index: int) -> list[Table]:
+        """Ruled tables of the page (pdfplumber), only on pages that draw lines; [] when tables are off."""
+        previous, self._last_table = self._last_table, None
+        if not self.tables:
+            return []
+        if sum(1 for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=3)) < MIN_PATHS:
+            return []
+        try:
+            if self._plumber is None:
+                import pdfplumber
+
+                self._plumber = pdfplumber.open(str(self.path), password=self.password or "")
+            height = page.get_height()
+            tables = sorted(find_tables(self._plumber.pages[index], height), key=lambda t: -t.box[3])
+        except Exception as e:  # noqa: BLE001 - pdfminer failing on a file PDFium reads: its text stays
+            log.info("%s: no table finding (%s: %s)", self.path.name, type(e).__name__, e)
+            self.tables = False
+            return []
+        if not tables:
+            return []
+        first, last = tables[0], tables[-1]
+        if (previous and first.box[3] > 0.75 * height and previous[2] < 0.3 and first.width == previous[0]
+                and header_row(first.rows) != previous[1]):
+            first.rows.insert(0, list(previous[1]))  # the header row of the table it continues
+        self._last_table = (last.width, header_row(last.rows), last.box[1] / height)
+        return tables
+
     def close(self) -> None:
+        if self._plumber is not None:
+            self._plumber.close()
         self.pdf.close()
 
 
@@ -112,11 +150,12 @@ def _mostly_tall(rects: list[tuple[float, float, float, float]]) -> bool:
     return sum(map(_tall, rects)) >= 0.6 * len(rects)
 
 
-def _open_pdfium(path: Path, passwords: list[str]) -> pdfium.PdfDocument:
+def _open_pdfium(path: Path, passwords: list[str]) -> tuple[pdfium.PdfDocument, str | None]:
+    """The document and the password that opened it."""
     last: Exception | None = None
     for password in [None, *passwords]:
         try:
-            return pdfium.PdfDocument(str(path), password=password)
+            return pdfium.PdfDocument(str(path), password=password), password
         except pdfium.PdfiumError as e:
             last = e
             if getattr(e, "err_code", None) != pdfium_c.FPDF_ERR_PASSWORD:

@@ -40,7 +40,7 @@ def test_a_new_chunk_size_rechunks_every_file_once(make_ingestor, settings, samp
     assert rerun.counts["replaced"] == 5, rerun.counts
     kb = KnowledgeBase.open(settings.paths.kb_dir)
     assert kb.counts()["chunks"] > big and kb.verify() == []
-    assert {d.metadata["chunking"] for d in kb.documents()} == {f"2/{settings.chunking.chunk_tokens}/8/20"}
+    assert {d.metadata["chunking"] for d in kb.documents()} == {f"2/3t/{settings.chunking.chunk_tokens}/8/20"}
     assert make_ingestor().run([samples_copy]).counts["skipped"] == 5
 
 
