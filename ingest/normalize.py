@@ -7,6 +7,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from assistant.core.layout import HEADING, looks_like_heading  # noqa: F401  (re-exported for the loaders)
+
 _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _JA_TERMINATORS = "。！？!?：:」』）)"
 _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z])-\n(?=[a-z])")
@@ -41,21 +43,24 @@ def _join_japanese_lines(text: str) -> str:
     # Only a line that runs (nearly) to the right margin was wrapped; a short one ends where the author
     # ended it (table cells, list items, headings), and so does a table row (PDFium puts a space between its
     # cells, which Japanese prose never has).
-    wrap_len = 0.75 * max((len(ln) for ln in lines), default=0)
+    # Measured in display width (a Japanese character is two Latin ones wide); a table row is no measure.
+    wrap_len = 0.75 * max((_width(ln) for ln in lines if " | " not in ln), default=0)
     out: list[str] = []
     for line in lines:
-        if (
+        if out and out[-1] and line and _continues(out[-1], line):
+            out[-1] += line  # 「…減少し7」「、また後半には」: a line never starts with 、 or a particle
+        elif (
             out
             and out[-1]
             and line
-            and len(out[-1]) >= wrap_len
+            and _width(out[-1]) >= wrap_len
             and not _looks_like_heading(out[-1])
             and not _CELL_GAP.search(out[-1])
             and " | " not in out[-1]
             and " | " not in line
             and out[-1][-1] not in _JA_TERMINATORS
             and re.match(rf"[{_CJK}、]", out[-1][-1])
-            and re.match(rf"[{_CJK}]", line[0])
+            and re.match(rf"[{_CJK}]|[0-9][0-9,.]*[{_CJK}%]", line)  # 「…預貯金は」「128兆円増加し…」
             and not _looks_like_heading(line)
         ):
             out[-1] += line
@@ -64,17 +69,28 @@ def _join_japanese_lines(text: str) -> str:
     return "\n".join(out)
 
 
-_HEADING = re.compile(r"^(?:第[0-9一二三四五六七八九十百]+[章節条部]|[0-9]+(?:\.[0-9]+)*\.?\s+\S|[■◆●□▼【])")
+_CONTINUATION = re.compile(r"[、。，．）」』]|[ぁ-ゖ](?!\s)")
+
+
+def _continues(previous: str, line: str) -> bool:
+    """`line` is the rest of the sentence `previous` left open, whatever their lengths: it starts with a comma,
+    a closing bracket or a hiragana particle, and `previous` ends inside Japanese text."""
+    return (
+        bool(_CONTINUATION.match(line))
+        and previous[-1] not in _JA_TERMINATORS
+        and bool(re.match(rf"[{_CJK}0-9、]", previous[-1]))
+        and " | " not in previous
+        and " | " not in line
+        and not _looks_like_heading(previous)
+    )
+
+
+def _width(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
 
 
 def _looks_like_heading(line: str) -> bool:
-    return len(line) <= 60 and bool(_HEADING.match(line))
-
-
-def looks_like_heading(line: str) -> bool:
-    """A numbered or marked short line ("3.2 Returns", "第2章 経費", "■ 注意") without sentence end."""
-    s = line.strip()
-    return _looks_like_heading(s) and not s.endswith(("。", ".", "、", ",")) and len(s) >= 2
+    return len(line) <= 60 and bool(HEADING.match(line))
 
 
 def _line_key(line: str) -> str:

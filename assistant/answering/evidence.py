@@ -59,6 +59,8 @@ class Evidence:
     end: int
     score: float
     matches_type: bool
+    # Inside a passage (answering/passages.py), the sentences that matched the question: passage offsets.
+    highlights: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def quote(self) -> str:
@@ -67,8 +69,17 @@ class Evidence:
 
     @property
     def markdown(self) -> str:
-        """As shown in the chat and the API: table rows as a Markdown table, list items one per line."""
-        return to_markdown(self.text)
+        """As shown in the chat and the API: table rows as a Markdown table, list items one per line, the
+        sentences that matched the question in bold inside a passage."""
+        text = self.text
+        for a, b in sorted(self.highlights, reverse=True):
+            a, b = max(a, self.start) - self.start, min(b, self.end) - self.start
+            piece = text[a:b]
+            plain = not any(is_table_row(ln) or is_list_item(ln) for ln in piece.strip().split("\n"))
+            if 0 < b - a < len(text) and piece.strip() and plain:
+                lead, trail = len(piece) - len(piece.lstrip()), len(piece) - len(piece.rstrip())
+                text = text[: a + lead] + "**" + piece.strip() + "**" + text[b - trail :]
+        return to_markdown(text)
 
 
 @dataclass
@@ -106,17 +117,15 @@ def find_evidence(
     for rank, hit in enumerate(hits):
         passage = hit.context or hit.text
         heading = words(" ".join(hit.heading_path))
-        own = passage.find(hit.text[:80])  # the heading belongs to the hit's own chunk, not to its neighbours
-        own_span = (own, own + len(hit.text)) if own >= 0 else (0, len(passage))
+        # The context is the hit's own section (retrieval keeps to it), so its heading is every sentence's.
         spans = sentence_spans(passage)
         for i, (start, end) in _candidates(passage, spans, kind):
             text = passage[start:end]
             if len(text) < 6 or text.strip() in hit.heading_path:
                 continue
             found = words(text)
-            in_own_chunk = own_span[0] <= start < own_span[1]
-            share = _share(weights, total, found, heading, in_own_chunk)
-            own_shares[(rank + 1, start)] = _share(own_weights, own_total, found, heading, in_own_chunk)
+            share = _share(weights, total, found, heading)
+            own_shares[(rank + 1, start)] = _share(own_weights, own_total, found, heading)
             typed = has_type(text, kind)
             score = share + (TYPE_BONUS if typed and kind else 0.0) - (TYPE_PENALTY if not typed else 0.0)
             score -= RANK_PRIOR * rank + (PAIR_COST if i < 0 else 0.0)
@@ -164,15 +173,13 @@ def find_evidence(
     return EvidenceResult(shown, confident, kind)
 
 
-def _share(weights: dict[str, float], total: float, found: set[str], heading: set[str], in_own_chunk: bool) -> float:
-    """The weighted share of the question's words a sentence holds; words found only in the section heading of the
-    hit's own chunk count HEADING_WEIGHT."""
+def _share(weights: dict[str, float], total: float, found: set[str], heading: set[str]) -> float:
+    """The weighted share of the question's words a sentence holds; words found only in its section's heading
+    count HEADING_WEIGHT."""
     if not total:
         return 0.0
     share = weighted_share(weights, found)
-    if in_own_chunk:
-        share += HEADING_WEIGHT * sum(w for t, w in weights.items() if t in heading and t not in found) / total
-    return share
+    return share + HEADING_WEIGHT * sum(w for t, w in weights.items() if t in heading and t not in found) / total
 
 
 def _candidates(passage: str, spans: list[tuple[int, int]], kind: str | None) -> list[tuple[int, tuple[int, int]]]:

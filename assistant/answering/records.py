@@ -91,6 +91,10 @@ class Answer:
     evidence: list[Evidence] = field(default_factory=list)
     evidence_confident: bool = False
     answer_type: str | None = None
+    # What the evidence is, as its heading says: answered | partly | related | figure | not_found (labels.py)
+    label: str = ""
+    parts: list[dict[str, Any]] = field(default_factory=list)  # a multi-part question: each part, found or not
+    figure_page: int | None = None  # label "figure": the page whose figure may hold the number asked for
     summary: str = ""  # the model's checked text, shown after the evidence ("" when the model was not used)
     relevance: dict[str, Any] = field(default_factory=dict)
     citations: CitationReport = field(default_factory=CitationReport)

@@ -23,6 +23,7 @@ from assistant.answering.context_budget import build_prompt
 from assistant.answering.evidence import Evidence, find_evidence
 from assistant.answering.examples import example_questions
 from assistant.answering.injection import screen
+from assistant.answering.labels import ANSWERED, FIGURE, PARTLY, RELATED, LabelledEvidence, labelled_evidence
 from assistant.answering.records import Answer, AnswerStream, Source, Turn
 from assistant.answering.relevance import Relevance, assess, term_idf
 from assistant.answering.support import SupportCheck
@@ -148,7 +149,7 @@ class QAService:
                 weights = topic_weights(answer.question, self.tokenizer.tokens, idf)
                 yield from self._summarise(answer, hits, t0, weights, cancel)
             if not answer.evidence_confident and not answer.summary:
-                answer.outcome = "closest"
+                answer.outcome = "partly" if answer.label == PARTLY else "closest"
         except GeneratorExit:
             answer.outcome = "cancelled"  # the reader closed the stream: recorded, the model already let go
             raise
@@ -163,6 +164,7 @@ class QAService:
 
     def _abstain(self, answer: Answer, hits: list[Hit], relevance: Relevance) -> Iterator[str]:
         answer.outcome = "not_found" if hits else "no_documents"
+        answer.label = "not_found"
         answer.sources = [Source.from_hit(i, h, self.settings.qa.snippet_chars) for i, h in enumerate(hits, 1)]
         answer.text = self.not_found_text(answer.language)
         log.info("abstained on %r (%s)", answer.query, relevance)
@@ -188,17 +190,22 @@ class QAService:
                 hit.context, found = screen(hit.context or hit.text, i)
                 answer.screened += found
         answer.sources = [Source.from_hit(i, h, qa.snippet_chars) for i, h in enumerate(hits, 1)]
-        found = find_evidence(
+        found = labelled_evidence(
             answer.question, hits, idf, self.tokenizer.tokens, query=answer.query, similarity=similarity
         )
         answer.evidence, answer.evidence_confident, answer.answer_type = found.items, found.confident, found.answer_type
+        answer.label = found.label
+        answer.parts = [{"question": p.question, "found": bool(p.items), "answered": p.confident}
+                        for p in found.parts] if len(found.parts) > 1 else []
+        if found.figure is not None:
+            answer.figure_page = found.figure[1]
         if not found.items:
             answer.outcome = "not_found"
+            answer.label = "not_found"
             answer.text = self.not_found_text(answer.language)
             yield answer.text
             return
-        heading = render("evidence" if found.confident else "closest", answer.language, prompts)
-        answer.text = (heading + "\n" + "\n".join(render_evidence(e, answer.language) for e in found.items)).rstrip()
+        answer.text = render_labelled(found, answer.language, prompts)
         for e in found.items:
             if e.number not in answer.citations.cited:
                 answer.citations.cited.append(e.number)
@@ -311,6 +318,34 @@ def _similarity(embedder, query_vector) -> Callable[[list[str]], list[float]]:  
         return [float(v) for v in embedder.embed_passages(texts) @ query_vector]
 
     return cosines
+
+
+HEADINGS = {ANSWERED: "evidence", PARTLY: "partly", RELATED: "closest", FIGURE: "figure"}
+
+
+def render_labelled(found: LabelledEvidence, lang: str, prompts) -> str:  # noqa: ANN001
+    """The evidence as the user reads it: the label's heading, then the evidence, part by part for a question
+    that asks several things (a part with nothing found says so)."""
+    values = {"page": str(found.figure[1])} if found.label == FIGURE and found.figure else {}
+    out = [render(HEADINGS[found.label], lang, prompts, **values)]
+    if len(found.parts) < 2:
+        out += [render_evidence(e, lang) for e in found.items]
+        return "\n".join(out).rstrip()
+    shown: list[Evidence] = []
+    for i, part in enumerate(found.parts, 1):
+        out.append(f"\n**（{i}）{part.question}**" if lang == "ja" else f"\n**({i}) {part.question}**")
+        new = [e for e in part.items if not any(_same(e, s) for s in shown)]
+        if not part.items:
+            out.append(render("part-not-found", lang, prompts).strip())
+        elif not new:  # the same passage answers this part too
+            out.append(("→ " if lang == "ja" else "→ see ") + ", ".join(f"[{e.number}]" for e in part.items))
+        out += [render_evidence(e, lang) for e in new]
+        shown += new
+    return "\n".join(out).rstrip()
+
+
+def _same(a: Evidence, b: Evidence) -> bool:
+    return a.number == b.number and a.start < b.end and b.start < a.end
 
 
 def render_evidence(e: Evidence, lang: str) -> str:

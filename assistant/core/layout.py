@@ -24,6 +24,15 @@ LEAD_IN = re.compile(
 )
 
 
+HEADING = re.compile(r"^(?:第[0-9一二三四五六七八九十百]+[章節条部]|[0-9]+(?:\.[0-9]+)*\.?\s+\S|[■◆●□▼【])")
+
+
+def looks_like_heading(line: str) -> bool:
+    """A numbered or marked short line ("3.2 Returns", "第2章 経費", "■ 注意") without sentence end."""
+    s = line.strip()
+    return len(s) <= 60 and bool(HEADING.match(s)) and not s.endswith(("。", ".", "、", ",")) and len(s) >= 2
+
+
 def is_list_item(line: str) -> bool:
     return bool(LIST_ITEM.match(line))
 

@@ -388,7 +388,54 @@ class Searcher:
             hit.covered_ids.append(same[o]["id"])
             hit.page_start = min(hit.page_start, same[o]["page_start"])
             hit.page_end = max(hit.page_end, same[o]["page_end"])  # a citation names every page its text is on
+        # Chunks are cut by length: the context starts and ends with whole sentences, taken from the chunks of the
+        # same section before and after it (or, where there are none, the section's own start and end).
+        before, after = same.get(lo - 1), same.get(hi + 1)
+        if before is not None and (widened := _sentence_start(before["text"], context)) != context:
+            context = widened
+            hit.page_start = min(hit.page_start, before["page_end"])
+        if after is not None and (widened := _sentence_end(context, after["text"])) != context:
+            context = widened
+            hit.page_end = max(hit.page_end, after["page_start"])
         hit.context = context
+
+
+_SENTENCE_END = re.compile(r"(?<=[。．！？])|(?<=[.!?])(?=\s)|\n(?=\s*\n)")
+WHOLE_SENTENCE_CHARS = 300  # how far into a neighbouring chunk a cut sentence is completed
+
+
+def _boundaries(text: str) -> list[int]:
+    """Offsets where a sentence may start: after 。!? (and . before a space), at a blank line, and around the line
+    of a table row."""
+    out = {m.end() for m in _SENTENCE_END.finditer(text)}
+    pos = 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        if " | " in line:
+            out.update((pos, end + 1))
+        pos = end + 1
+    return sorted(o for o in out if 0 <= o <= len(text))
+
+
+def _sentence_start(before: str, context: str) -> str:
+    """`context` starting at the start of its first sentence: the cut sentence's beginning taken from `before`."""
+    joined = _join_overlapping(before, context)
+    start = len(joined) - len(context)
+    head = joined[max(0, start - WHOLE_SENTENCE_CHARS) : start]
+    ends = [o for o in _boundaries(head + context[:1]) if o <= len(head)]
+    if not ends or ends[-1] == len(head) or not head.strip() or head.endswith("\n"):
+        return context  # it already starts a sentence (or a line), or no sentence start is near
+    return (head[ends[-1] :].lstrip() + joined[start:]).lstrip()
+
+
+def _sentence_end(context: str, after: str) -> str:
+    """`context` ending at the end of its last sentence: the cut sentence's end taken from `after`."""
+    if context.rstrip()[-1:] in "。．！？.!?" or context.endswith("\n") or " | " in context.rsplit("\n", 1)[-1]:
+        return context
+    joined = _join_overlapping(context, after)
+    tail = joined[len(context) : len(context) + WHOLE_SENTENCE_CHARS]
+    ends = [o for o in _boundaries(context[-1:] + tail) if o > 1]
+    return context if not ends else (context + tail[: ends[0] - 1]).rstrip()
 
 
 def _section(doc_id: int, heading_path: list[str], page: int) -> tuple:

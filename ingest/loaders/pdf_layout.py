@@ -215,7 +215,7 @@ def _rows_and_labels(text: str) -> str:
             j += 1
         run = cells[i:j]
         # Two lines of "label  text" are headings (「I　世帯数と…」「1　世帯構造…」), not a table.
-        if len(run) >= 3 or (len(run) == 2 and any(len(c) >= 3 for c in run)):
+        if len(run) >= 3 or (len(run) == 2 and any(len(row) >= 3 for row in run)):
             table[i:j] = [True] * (j - i)
         i = max(j, i + 1)
     out: list[str] = []

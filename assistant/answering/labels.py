@@ -1,0 +1,145 @@
+"""The evidence of a question as it is shown, with the label it deserves.
+
+- answered: every part of the question has evidence labelled "from the manuals" (evidence.py's test: the best
+  sentence holds most of the part's key words and the kind of answer it asks for);
+- partly: some parts do, the others are said to be not found;
+- related: none does: the closest passages, which may not answer;
+- figure: a number was asked and neither the evidence nor the best passage's text holds one: it may be in a figure
+  or chart on that page, whose image is shown; never "answered".
+"Not found" is decided before any of this, by relevance.py. Explanation, reason, comparison, enumeration and
+procedure questions get passages (passages.py); a multi-part question is answered part by part
+(question_parts.py).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.answering.answer_types import AMOUNT, SENTENCE_FEATURES, question_type
+from assistant.answering.evidence import Evidence, find_evidence
+from assistant.answering.passages import MAX_PASSAGES, PASSAGE_CHARS, widen
+from assistant.answering.question_parts import passage_kind, split_parts
+from assistant.retrieval import Hit
+
+ANSWERED, PARTLY, RELATED, FIGURE = "answered", "partly", "related", "figure"
+MAX_SHOWN_CHARS = 2 * PASSAGE_CHARS  # all the passages of one answer together
+
+# Asked for a number: "how much / how many", 何円・何人・何% …; a question that only names a cost
+# (「費用を…できますか」) asks for none.
+_NUMBER_ASKED = re.compile(
+    r"いくら|幾ら|いくつ|何\s*(?:円|%|パーセント|割|倍|人|名|件|回|個|台|枚|か所|箇所|本|社|店|世帯|都県|兆|億|万|千"
+    r"|トン|キロ|メートル)|どのくらい|どれくらい|どれだけ"
+    r"|\bhow (?:much|many)\b|\bwhat (?:percentage|share|proportion|number|amount)\b", re.I)
+_PERCENT_ASKED = re.compile(r"何\s*%|何パーセント|何割|割合|比率|シェア|\bpercent|\bshare of\b|\bratio\b", re.I)
+_BIG_AMOUNT_ASKED = re.compile(r"何兆|何億|何万|何千")
+# Numbers that are not an answer to "how many / how much": years, dates, figure and table numbers, article numbers.
+_NOT_A_FIGURE = re.compile(
+    r"(?:19|20)\d\d\s*年度?|(?:令和|平成|昭和)\s*\d+\s*年度?|\d+\s*月\s*\d*\s*日?|(?:図表?|表|figure|table|fig\.)\s*[\d\-‐.]+"
+    r"|p\.\s*\d+|第\s*\d+\s*[条章節項号回]|[(（]\s*\d+\s*[)）]|^\s*\d+[.)]", re.I | re.M)
+
+
+@dataclass
+class Part:
+    question: str
+    items: list[Evidence]
+    confident: bool
+
+
+@dataclass
+class LabelledEvidence:
+    items: list[Evidence] = field(default_factory=list)
+    label: str = RELATED
+    parts: list[Part] = field(default_factory=list)
+    answer_type: str | None = None
+    figure: tuple[int, int] | None = None  # (source number, page) whose figure may hold the number asked for
+
+    @property
+    def confident(self) -> bool:
+        return self.label == ANSWERED
+
+
+def labelled_evidence(
+    question: str,
+    hits: list[Hit],
+    idf: dict[str, float],
+    tokens: Callable[[str], list[str]],
+    query: str = "",
+    similarity: Callable[[list[str]], list[float]] | None = None,
+) -> LabelledEvidence:
+    """The evidence to show for `question` (its parts, passages) and its label."""
+    kind = passage_kind(question)
+    parts: list[Part] = []
+    answer_type = None
+    for text in split_parts(question):
+        found = find_evidence(text, hits, idf, tokens, query=query or question, similarity=similarity)
+        answer_type = answer_type or found.answer_type
+        items = _passages(found.items, hits) if (kind or passage_kind(text)) else found.items
+        parts.append(Part(text, items, found.confident))
+    items: list[Evidence] = []
+    for part in parts:
+        for ev in part.items:
+            if not any(_covers(e, ev) for e in items):
+                items = [e for e in items if not _covers(ev, e)] + [ev]
+    if not items:
+        return LabelledEvidence(parts=parts, answer_type=answer_type)
+    sure = sum(p.confident for p in parts)
+    label = ANSWERED if sure == len(parts) else PARTLY if sure else RELATED
+    figure = _figure(question, items, hits)
+    if figure is not None:
+        label = FIGURE
+    return LabelledEvidence(items, label, parts, answer_type, figure)
+
+
+def _passages(items: list[Evidence], hits: list[Hit]) -> list[Evidence]:
+    """The items widened to their paragraphs; one that a passage already holds is dropped, and no more than
+    MAX_PASSAGES passages (MAX_SHOWN_CHARS in all) are kept."""
+    out: list[Evidence] = []
+    for ev in items:
+        wide = widen(ev, hits)
+        if any(_covers(e, wide) for e in out):
+            continue
+        out = [e for e in out if not _covers(wide, e)]
+        if out and (len(out) >= MAX_PASSAGES or sum(len(e.text) for e in out) + len(wide.text) > MAX_SHOWN_CHARS):
+            break
+        out.append(wide)
+    return out
+
+
+def _covers(a: Evidence, b: Evidence) -> bool:
+    return a.number == b.number and a.start <= b.start and b.end <= a.end
+
+
+def asked_number(question: str) -> str | None:
+    """"%" for a share, "amount" for money, "count" for any other number asked for; None when none is."""
+    text = unicodedata.normalize("NFKC", question)
+    if not _NUMBER_ASKED.search(text):
+        return None
+    if _PERCENT_ASKED.search(text):
+        return "%"
+    if question_type(text) == AMOUNT or _BIG_AMOUNT_ASKED.search(text):
+        return "amount"
+    return "count"
+
+
+def holds_number(text: str, unit: str) -> bool:
+    """Whether `text` states a number of the kind asked for (years, dates and figure numbers do not count)."""
+    text = _NOT_A_FIGURE.sub(" ", unicodedata.normalize("NFKC", text))
+    if unit == "%":
+        return bool(re.search(r"\d\s*%|\d\s*割|\d\s*パーセント|\bpercent\b", text))
+    if unit == "amount":
+        return bool(SENTENCE_FEATURES[AMOUNT].search(text) or re.search(r"\d[\d,.]*\s*(?:兆|億|万)", text))
+    return bool(re.search(r"\d", text))
+
+
+def _figure(question: str, items: list[Evidence], hits: list[Hit]) -> tuple[int, int] | None:
+    """(source, page) when a number is asked for and neither the evidence nor its best passage states one."""
+    unit = asked_number(question)
+    if unit is None or any(holds_number(e.text, unit) for e in items):
+        return None
+    best = hits[items[0].number - 1]
+    if not best.paginated or holds_number(best.context or best.text, unit):
+        return None
+    return items[0].number, best.page_start

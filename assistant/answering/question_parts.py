@@ -1,0 +1,112 @@
+"""What shape of answer a question wants, and the parts of a question that asks several things.
+
+- A factoid question (いくら, いつ, how many) is answered by one sentence; an explanation, reason, comparison,
+  enumeration or procedure (「説明してください」「なぜ」「〜と〜の違い」「どのようなものが」"why", "explain") by a
+  passage: the paragraph around the best sentences (answering/passages.py).
+- A multi-part question is split so that each part gets its own evidence and its own "not found":
+  two questions in one (「…ありますか？…どうですか？」), 「AとBはそれぞれ…」, 「AとBの違い」, 「…の期限と、…の内容を」,
+  「…とは何で、いつ…」, "What is X and when…?", "the difference between A and B".
+Written by hand: the rules are about Japanese and English question wording, which no kept library splits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+EXPLAIN, COMPARE, ENUMERATE, PROCEDURE = "explain", "compare", "enumerate", "procedure"
+
+_KINDS: list[tuple[str, re.Pattern[str]]] = [
+    (COMPARE, re.compile(r"違い|比較|相違|差異|異なる|使い分け|\bdiffer|\bcompar|\bversus\b|\bvs\.?\s", re.I)),
+    (PROCEDURE, re.compile(r"手順|方法|やり方|どうすれば|どうやって"
+                           r"|どのように(?:行|す|実施|申請|算出|計算|管理|測定|確認)"
+                           r"|\bhow (?:do|can|should|to)\b|\bsteps?\b|\bprocedure\b", re.I)),
+    (ENUMERATE, re.compile(r"一覧|挙げ|列挙|どのような(?:もの|種類|項目)|どんな(?:もの|種類)|何がありますか"
+                           r"|種類|いくつかの|\blist\b|\bwhat are the\b|\bwhich (?:\w+ )?(?:are|were)\b", re.I)),
+    (EXPLAIN, re.compile(r"説明|とは|なぜ|理由|背景|目的|意味|概要|仕組み|考え方|どのような|どういう|どんな|どのように"
+                         r"|\bwhy\b|\bexplain\b|\bdescribe\b|\bwhat (?:is|are|does)\b|\bpurpose\b"
+                         r"|\bmean\b|\bhow does\b", re.I)),
+]
+
+
+def passage_kind(question: str) -> str | None:
+    """explain | compare | enumerate | procedure for a question a passage answers; None for a factoid."""
+    text = unicodedata.normalize("NFKC", question)
+    for kind, pattern in _KINDS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+_ASKS = r"(?:いつ|どこ|誰|だれ|何|なに|いくら|いくつ|どの|どう|どれ|どちら|どんな)"
+_ASKED = re.compile(_ASKS)
+_TAIL = re.compile(
+    r"(?:を|について|は|に関して)?(?:それぞれ)?(?:教えて|説明|挙げ|示し|ください|ですか|ますか|でしょうか).*$"
+)
+_PAIR = re.compile(
+    r"(?P<x>[^、。？?]+?)と(?!して|する|なる|いう|共に|とも|答え|回答|言|考え|思)(?P<y>[^、。？?と]+?)(?P<p>は|の|を|が|で)(?P<rest>[^、。]*?(?:それぞれ|違い|差|使い分け|比較).*)$"
+)
+_COMPARE_WORD = re.compile(r"(?:の)?(?:違い|差異|差|使い分け|比較).*$")
+_EN_PAIR = re.compile(r"\b(?:difference|differences|compare|comparison)\s+(?:between|of)\s+(?P<x>.+?)\s+and\s+"
+                      r"(?P<y>.+?)[?.]?$", re.I)
+_EN_AND = re.compile(r",?\s+and\s+(?=(?:what|when|where|who|whom|which|why|how|is|are|does|do|can)\b)", re.I)
+_SUBJECT = re.compile(r"^(?P<s>.+?)(?:とは|は)")
+
+
+def split_parts(question: str) -> list[str]:
+    """The parts of a multi-part question, each as a question of its own; [question] when it asks one thing."""
+    q = unicodedata.normalize("NFKC", question).strip()
+    sentences = [s for s in re.split(r"(?<=[?？])\s*", q) if len(s.strip()) >= 6]
+    if len(sentences) >= 2:
+        return [s.strip() for s in sentences]
+    if re.search(r"[ぁ-んァ-ン一-龥]", q):
+        return _split_japanese(q)
+    return _split_english(q)
+
+
+def _split_japanese(q: str) -> list[str]:
+    if "と、" in q:
+        left, right = q.split("と、", 1)
+        tail = _TAIL.search(right)
+        if tail and len(left) >= 4 and len(right) - len(tail.group(0)) >= 2:
+            return [left + tail.group(0).replace("それぞれ", ""), right.replace("それぞれ", "")]
+    # 「…は何で、いつ…」「…は誰が負い、どのように…」: a question word on each side of the comma
+    for m in re.finditer(r"(?:で|であり)?、", q):
+        first, second = q[: m.start()], q[m.end():]
+        if len(first) >= 4 and _ASKED.search(first) and _ASKED.search(second):
+            subject = _SUBJECT.match(first)
+            if subject and not _SUBJECT.match(second):
+                second = subject.group("s") + "は" + second
+            if re.search(rf"{_ASKS}$|[一-龥ァ-ヶー]$", first):
+                first += "ですか"
+            return [first, second]
+    if m := re.search(r"[。、]また、?", q):
+        first, second = q[: m.start()], q[m.end():]
+        if len(first) >= 6 and len(second) >= 6:
+            return [first, second]
+    if m := _PAIR.search(q):
+        prefix = q[: m.start()]
+        x, y, p, rest = m.group("x"), m.group("y"), m.group("p"), m.group("rest")
+        head = ""
+        if re.match(r"^[0-9]", y) and (h := re.match(r"^(.*(?:は|の|、))", x)) and len(h.group(1)) < len(x):
+            head = h.group(1)  # 「就業者数は2007年と2020年で」: the second part keeps 「就業者数は」
+        compare = _COMPARE_WORD.search(rest)
+        if compare:  # 「AとBの違いは」「AとBの割賦販売法の違い」: each one explained
+            mid = re.sub(rf"^{_ASKS}+|{_ASKS}+$", "", rest[: compare.start()]).strip("のはを")
+            return [prefix + (f"{x}{p}{mid}" if mid else x), prefix + (f"{head}{y}{p}{mid}" if mid else head + y)]
+        rest = rest.replace("それぞれ", "")
+        return [f"{prefix}{x}{p}{rest}", f"{prefix}{head}{y}{p}{rest}"]
+    return [q]
+
+
+def _split_english(q: str) -> list[str]:
+    if m := _EN_PAIR.search(q):
+        return [m.group("x").strip(), m.group("y").strip()]
+    pieces = _EN_AND.split(q, maxsplit=1)
+    if len(pieces) == 2 and len(pieces[0]) >= 8 and len(pieces[1]) >= 8:
+        first, second = pieces[0].rstrip(" ,") + "?", pieces[1].strip()
+        if (subject := re.match(r"^(?:what|who) (?:is|are|was|were) (.+?)\?$", first, re.I)) and re.search(
+                r"\b(?:it|they|them|its|their)\b", second, re.I):  # "…and when did it start?": it = the subject
+            second = re.sub(r"\b(it|they|them)\b", subject.group(1), second, count=1, flags=re.I)
+        return [first, second[0].upper() + second[1:]]
+    return [q]
