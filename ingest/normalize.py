@@ -21,9 +21,13 @@ _PAGE_NUMBER = re.compile(
 )
 
 
+_CIRCLED = re.compile(r"([\u2460-\u2473\u2776-\u277f\u3251-\u325f])")  # ① … ⑳, ❶ …: list markers
+
+
 def normalize_text(text: str) -> str:
-    """NFKC (full-width ASCII, half-width kana), repaired hyphenation and whitespace; paragraph breaks kept."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC (full-width ASCII, half-width kana), repaired hyphenation and whitespace; paragraph breaks kept.
+    Circled numbers stay as they are: NFKC would make 「② 融資や投資…」 a line starting "2 ", read as a heading."""
+    text = "".join(p if _CIRCLED.fullmatch(p) else unicodedata.normalize("NFKC", p) for p in _CIRCLED.split(text))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00ad", "")
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     text = _SPACES.sub(" ", text)

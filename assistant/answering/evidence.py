@@ -49,6 +49,10 @@ DEPENDENT = re.compile(
 # names its subject only in the one before, so that one is shown with it (selection is not changed by it).
 ANAPHORIC_NP = re.compile(r"\b(?:this|these|those|such)\s+(?!is\b|was\b|are\b|were\b|has\b|will\b)[a-z]", re.I)
 MAX_BLOCK_CHARS = 1500  # a list or table brought in whole stops here
+# A table of contents line (「3 ▪ 青果物小売業の… ........」) names a section without saying anything about it.
+TABLE_OF_CONTENTS = re.compile(r"(?:\.{4,}|…{2,}|_{4,}|・{5,}|‥{2,}|－{4,})\s*[-–0-9]*\s*$|^\s*目\s*次", re.M)
+# An FAQ's question (「問1. 適用対象者を教えてください。」 "Q3. Can I …?"): shown only with the answer after it.
+QUESTION_SENTENCE = re.compile(r"(?:^|\s|[)）])(?:問|Q|質問)\s*[0-9０-９]+\s*[.．:：、]|[？?]\s*$")
 
 
 @dataclass
@@ -121,8 +125,10 @@ def find_evidence(
         spans = sentence_spans(passage)
         for i, (start, end) in _candidates(passage, spans, kind):
             text = passage[start:end]
-            if len(text) < 6 or text.strip() in hit.heading_path:
+            if len(text) < 6 or text.strip() in hit.heading_path or TABLE_OF_CONTENTS.search(text):
                 continue
+            if i >= 0 and QUESTION_SENTENCE.search(text):
+                continue  # an FAQ's question repeats the words asked but answers nothing: its answer may
             found = words(text)
             share = _share(weights, total, found, heading)
             own_shares[(rank + 1, start)] = _share(own_weights, own_total, found, heading)

@@ -22,6 +22,7 @@ from assistant.answering.answer_types import AMOUNT, SENTENCE_FEATURES, question
 from assistant.answering.evidence import Evidence, find_evidence
 from assistant.answering.passages import MAX_PASSAGES, PASSAGE_CHARS, widen
 from assistant.answering.question_parts import passage_kind, split_parts
+from assistant.core.layout import is_lead_in, looks_like_heading
 from assistant.retrieval import Hit
 
 ANSWERED, PARTLY, RELATED, FIGURE = "answered", "partly", "related", "figure"
@@ -77,7 +78,9 @@ def labelled_evidence(
         found = find_evidence(text, hits, idf, tokens, query=query or question, similarity=similarity)
         answer_type = answer_type or found.answer_type
         items = _passages(found.items, hits) if (kind or passage_kind(text)) else found.items
-        parts.append(Part(text, items, found.confident))
+        # A lead-in without its list or a heading-like line is where the answer starts, not the answer.
+        sure = found.confident and bool(items) and not _bare(items[0])
+        parts.append(Part(text, items, sure))
     items: list[Evidence] = []
     for part in parts:
         for ev in part.items:
@@ -106,6 +109,11 @@ def _passages(items: list[Evidence], hits: list[Hit]) -> list[Evidence]:
             break
         out.append(wide)
     return out
+
+
+def _bare(ev: Evidence) -> bool:
+    text = ev.text.strip()
+    return "\n" not in text and (is_lead_in(text) or looks_like_heading(text))
 
 
 def _covers(a: Evidence, b: Evidence) -> bool:

@@ -121,9 +121,9 @@ class QAService:
             rewritten = self._rewrite(answer.question, history)  # a model call: before the knowledge base is taken
             with self.searchers.acquire() as searcher:
                 idf_of = lambda terms: term_idf(searcher, terms)  # noqa: E731
-                answer.query = condense(
+                answer.query = searcher.expand(condense(
                     answer.question, history, self.settings, self.tokenizer.tokens, idf_of, rewritten
-                )
+                ))
                 t1 = time.perf_counter()
                 # Embedded once: the dense ranker and the evidence's sentence similarity both use it.
                 vector = searcher.embedder.embed_queries([answer.query])[0]

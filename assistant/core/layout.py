@@ -30,6 +30,8 @@ HEADING = re.compile(r"^(?:第[0-9一二三四五六七八九十百]+[章節条�
 def looks_like_heading(line: str) -> bool:
     """A numbered or marked short line ("3.2 Returns", "第2章 経費", "■ 注意") without sentence end."""
     s = line.strip()
+    if re.match(r"^[0-9]+\s", s) and ("、" in s or len(s) > 40):  # 「2 融資や投資といった、…」: a numbered line
+        return False
     return len(s) <= 60 and bool(HEADING.match(s)) and not s.endswith(("。", ".", "、", ",")) and len(s) >= 2
 
 

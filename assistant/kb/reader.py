@@ -80,6 +80,14 @@ class Queries:
             "vectors": c.execute("SELECT COUNT(*) FROM vectors").fetchone()[0],
         }
 
+    def defined_terms(self) -> list[tuple[str, str]]:
+        """(acronym, what it stands for) as the documents define them; none in a knowledge base built before
+        they were learned."""
+        try:
+            return [(r[0], r[1]) for r in self.conn.execute("SELECT DISTINCT short, long FROM defined_terms")]
+        except sqlite3.OperationalError:
+            return []
+
     def keyword_df(self, terms: list[str]) -> dict[str, int]:
         """Chunks containing each keyword (absent words are left out)."""
         if not terms:

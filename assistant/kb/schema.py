@@ -66,6 +66,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(terms, acl, doc, tokeniz
 -- Chunks containing each keyword: FTS5 can only count them by reading a word's whole posting list,
 -- which at 1M chunks costs more than the search itself.
 CREATE TABLE IF NOT EXISTS keyword_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+-- Acronyms and what they stand for, as each document defines them (kb/defined_terms.py).
+CREATE TABLE IF NOT EXISTS defined_terms (
+    doc_id INTEGER NOT NULL, short TEXT NOT NULL, long TEXT NOT NULL, PRIMARY KEY (doc_id, short, long)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at TEXT NOT NULL,

@@ -23,6 +23,7 @@ from assistant.core.errors import EmbedderMismatch
 from assistant.core.faults import crash_point
 from assistant.core.files import fsync_dir, fsync_file
 from assistant.kb import vector_index
+from assistant.kb.defined_terms import find_definitions
 from assistant.kb.generations import (
     TRASH_PREFIX,
     current_generation,
@@ -141,6 +142,7 @@ class GenerationWriter(Queries):
             self.conn.execute(
                 "DELETE FROM chunk_fts WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)", (doc_id,)
             )
+        self.conn.execute("DELETE FROM defined_terms WHERE doc_id = ?", (doc_id,))
         self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return len(ids)
 
@@ -229,6 +231,10 @@ class GenerationWriter(Queries):
             [(i, ch.keywords, acl, doc_token(doc_id)) for i, ch in zip(ids, chunks, strict=True)],
         )
         self._count_terms([ch.keywords for ch in chunks], +1)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO defined_terms(doc_id, short, long) VALUES (?, ?, ?)",
+            [(doc_id, short, long) for short, long in sorted(find_definitions("\n".join(ch.text for ch in chunks)))],
+        )
         if ids:
             self.index.add_with_ids(np.vstack(vecs).astype(np.float32), np.asarray(ids, dtype=np.int64))
         crash_point("kb.mid_write")

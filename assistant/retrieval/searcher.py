@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ import numpy as np
 from assistant.core.config import RetrievalSettings
 from assistant.core.identity import Principal, require_principal
 from assistant.core.language import contains_japanese
+from assistant.core.layout import is_lead_in, is_list_item, is_table_row
 from assistant.core.pages import read_by_ocr
 from assistant.embeddings import BaseEmbedder
 from assistant.kb import vector_index
@@ -138,6 +140,31 @@ class Searcher:
         )
         self._docs_cache: dict[Scope, frozenset[int]] = {}
         self._scope_cache: dict[Scope, tuple[frozenset[int], faiss.IDSelector | None, np.ndarray]] = {}
+
+    @functools.cached_property
+    def _terms(self) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+        by_short: dict[str, list[str]] = {}
+        for short, long in self.kb.defined_terms():
+            by_short.setdefault(short, []).append(long)
+        by_long = sorted(((unicodedata.normalize("NFKC", lg).lower(), sh) for sh, lgs in by_short.items()
+                          for lg in lgs), key=lambda p: -len(p[0]))
+        return by_short, by_long
+
+    def expand(self, query: str) -> str:
+        """`query` with the other form of each acronym or defined term in it, as the documents define them
+        (「ABR」 also searches 「アドレス・ベース・レジストリ」, and the other way round)."""
+        by_short, by_long = self._terms
+        if not by_short:
+            return query
+        text = unicodedata.normalize("NFKC", query)
+        added: list[str] = []
+        for short in re.findall(r"(?<![A-Za-z])[A-Z][A-Za-z0-9&]{1,9}(?![A-Za-z])", text):
+            added += [lg for lg in by_short.get(short, []) if lg.lower() not in text.lower()][:2]
+        lower = text.lower()
+        for long, short in by_long:
+            if len(long) >= 3 and long in lower and short not in text and short not in added:
+                added.append(short)
+        return query if not added else query + " (" + " / ".join(dict.fromkeys(added)) + ")"
 
     @contextmanager
     def acquire(self) -> Iterator[Searcher]:
@@ -397,6 +424,12 @@ class Searcher:
         if after is not None and (widened := _sentence_end(context, after["text"])) != context:
             context = widened
             hit.page_end = max(hit.page_end, after["page_start"])
+        if after is not None and is_lead_in(context.rsplit("\n", 1)[-1]):
+            # 「…以下の2種類があります。」 ends the context: its list or table comes with it.
+            block = _block_after(context, [same[o]["text"] for o in range(hi + 1, hi + 1 + width) if o in same])
+            if block:
+                context += "\n" + block
+                hit.page_end = max(hit.page_end, after["page_end"])
         hit.context = context
 
 
@@ -436,6 +469,26 @@ def _sentence_end(context: str, after: str) -> str:
     tail = joined[len(context) : len(context) + WHOLE_SENTENCE_CHARS]
     ends = [o for o in _boundaries(context[-1:] + tail) if o > 1]
     return context if not ends else (context + tail[: ends[0] - 1]).rstrip()
+
+
+def _block_after(context: str, following: list[str]) -> str:
+    """The list items or table rows that follow a lead-in ending `context`, from the chunks after it (at most
+    BLOCK_AFTER_CHARS)."""
+    text = ""
+    for chunk in following:
+        text = _join_overlapping(text, chunk) if text else chunk
+        if len(text) > BLOCK_AFTER_CHARS:
+            break
+    joined = _join_overlapping(context, text)
+    lines = []
+    for line in joined[len(context) :].lstrip("\n").split("\n"):
+        if not (is_list_item(line) or is_table_row(line)) or sum(map(len, lines)) + len(line) > BLOCK_AFTER_CHARS:
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+BLOCK_AFTER_CHARS = 1200
 
 
 def _section(doc_id: int, heading_path: list[str], page: int) -> tuple:
