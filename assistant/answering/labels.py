@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.answering.answer_types import AMOUNT, SENTENCE_FEATURES, question_type
-from assistant.answering.evidence import Evidence, find_evidence
+from assistant.answering.evidence import QUESTION_SENTENCE, Evidence, find_evidence
 from assistant.answering.passages import MAX_PASSAGES, PASSAGE_CHARS, widen
 from assistant.answering.question_parts import passage_kind, split_parts
 from assistant.core.layout import is_lead_in, looks_like_heading
@@ -77,7 +77,8 @@ def labelled_evidence(
     for text in split_parts(question):
         found = find_evidence(text, hits, idf, tokens, query=query or question, similarity=similarity)
         answer_type = answer_type or found.answer_type
-        items = _passages(found.items, hits) if (kind or passage_kind(text)) else found.items
+        faq = bool(found.items) and bool(QUESTION_SENTENCE.search(found.items[0].text.split("\n")[0]))
+        items = _passages(found.items, hits) if (kind or passage_kind(text) or faq) else found.items
         # A lead-in without its list or a heading-like line is where the answer starts, not the answer.
         sure = found.confident and bool(items) and not _bare(items[0])
         parts.append(Part(text, items, sure))

@@ -49,7 +49,11 @@ def is_table_row(line: str) -> bool:
         return True
     if "。" in text:  # a sentence ends inside the line: prose that wrapped, not cells
         return False
-    return bool(CELL_GAP.search(text)) and len(text) <= 160 and not text.endswith((".", "!", "?"))
+    # One space makes a row of two cells only in a short line: a space the text keeps beside a number in a long
+    # line of prose (「2000 年代においては、前半に、…」) is not a cell gap.
+    gaps = len(CELL_GAP.findall(text))
+    short = len(text) <= 40
+    return (gaps >= 2 or (gaps == 1 and short)) and len(text) <= 160 and not text.endswith((".", "!", "?"))
 
 
 def cells(line: str) -> list[str]:
