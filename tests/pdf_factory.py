@@ -228,3 +228,91 @@ def scanned_pdf(src: Path, dest: Path, pages: list[int] | None = None, dpi: int 
     c.save()
     doc.close()
     return dest
+
+
+def report_pdf(path: Path) -> Path:
+    """A Japanese report laid out the way real ones are (issue 24): a running header and page numbers, an acronym
+    defined on one page and used alone on another, a ruled table that runs over a page break (its header only on
+    the first page, one cell wrapped), a page set in two columns of prose drawn line across line, and a chart
+    whose numbers are only in the drawing."""
+    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
+    font = "HeiseiKakuGo-W5"
+    c = canvas.Canvas(str(path), pagesize=A4)
+
+    def page_frame(no: int) -> None:
+        c.setFont(font, 9)
+        c.drawString(60, 810, "総務部 業務改善報告書 2026年度版")
+        c.drawString(285, 30, f"- {no} -")
+        c.setFont(font, 10.5)
+
+    def lines(y: float, texts: list[str], x: float = 60) -> float:
+        for t in texts:
+            c.drawString(x, y, t)
+            y -= 16
+        return y
+
+    def table(top: float, rows: list[list[list[str]]], widths: list[float]) -> float:
+        """Rows of cells (each a list of lines), ruled; returns the y below the table."""
+        xs = [60]
+        for w in widths:
+            xs.append(xs[-1] + w)
+        y = top
+        for row in rows:
+            height = 16 * max(len(cell) for cell in row) + 6
+            for x0, cell in zip(xs, row, strict=False):
+                lines(y - 13, cell, x0 + 4)
+            c.line(xs[0], y, xs[-1], y)
+            for x in xs:
+                c.line(x, y, x, y - height)
+            y -= height
+        c.line(xs[0], y, xs[-1], y)
+        return y
+
+    # p.1: the acronym defined, the table's first rows (with its header)
+    page_frame(1)
+    y = lines(770, [
+        "1 住所データの整備",
+        "当部では、アドレス・ベース・レジストリ（ABR）の整備を進めている。ABRは、住所を正しく",
+        "表記するための基礎データであり、各部署の顧客台帳と照合して使う。",
+        "2 出張手当の一覧",
+        "出張手当は次の表のとおり支給する。",
+    ])
+    rows = [[["区分"], ["支給額"], ["支給日"]],
+            [["日帰り出張"], ["1日2,500円"], ["翌月25日"]],
+            [["宿泊を伴う出張"], ["1日3,800円"], ["翌月25日"]]]
+    rows += [[[f"予備区分{n}"], [f"1日{n},000円"], ["翌月25日"]] for n in range(1, 26)]
+    table(y - 10, rows, [150, 150, 150])
+    c.showPage()
+    # p.2: the rest of the table, no header row; the wrapped cell
+    page_frame(2)
+    y = table(790, [[["海外出張（アジア）"], ["1日6,000円"], ["帰国後の", "翌月25日"]],
+                    [["海外出張（その他）"], ["1日8,500円"], ["翌月25日"]]], [150, 150, 150])
+    lines(y - 30, ["表の金額はすべて税込である。"])
+    c.showPage()
+    # p.3: two columns of prose, drawn line across line
+    page_frame(3)
+    c.drawString(60, 770, "3 在宅勤務の運用")
+    left = ["在宅勤務の申請は、前日の正午までに所属", "長へ行う。申請には勤務場所と連絡先を記", "載する。承認は勤怠システムで確認できる",
+            "。緊急時は電話で申請してもよい。"]
+    right = ["在宅勤務中の機密文書の持ち出しは禁止す", "る。紙の資料が必要な場合は、総務部に写", "しの作成を依頼し、使用後は総務部へ返却",
+             "する。返却の期限は翌営業日とする。"]
+    for i, (a, b) in enumerate(zip(left, right, strict=True)):
+        c.drawString(60, 740 - 16 * i, a)
+        c.drawString(320, 740 - 16 * i, b)
+    c.showPage()
+    # p.4: a chart (numbers only in the drawing, as a picture) and the acronym used alone
+    page_frame(4)
+    lines(770, ["4 残業時間", "部署別の残業時間の割合を図1に示す。営業部の割合が最も大きい。"])
+    from PIL import Image, ImageDraw
+    from reportlab.lib.utils import ImageReader
+
+    img = Image.new("RGB", (400, 220), "white")
+    draw = ImageDraw.Draw(img)
+    for i, h in enumerate([150, 90, 60]):
+        draw.rectangle([40 + 110 * i, 200 - h, 110 + 110 * i, 200], fill="gray")
+        draw.text((50 + 110 * i, 180 - h), f"{h // 3}%", fill="black")
+    c.drawImage(ImageReader(img), 60, 480, width=400, height=220)
+    lines(460, ["図1 部署別の残業時間の割合", "5 今後の予定", "ABRの整備は2027年3月末までに完了する予定である。"])
+    c.showPage()
+    c.save()
+    return path

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answering.answer_types import STEPS, has_type, question_type
@@ -100,11 +100,23 @@ def find_evidence(
     tokens: Callable[[str], list[str]],
     query: str = "",
     similarity: Callable[[list[str]], list[float]] | None = None,
+    aliases: Sequence[tuple[str, str]] = (),
 ) -> EvidenceResult:
     """The best sentences of `hits` (numbered from 1, as the sources are) for `question`. `query` is what was
-    searched for a follow-up: words it carried over from the conversation count half as much as the question's."""
+    searched for a follow-up: words it carried over from the conversation count half as much as the question's.
+    `aliases` are (acronym, spelled-out form) pairs: a sentence holding one form holds the other's words too."""
     kind = question_type(question) or (question_type(query) if query else None)
-    words = lambda text: {match_stem(t) for t in tokens(text)}  # noqa: E731
+    alias_words = [({match_stem(t) for t in tokens(a)}, {match_stem(t) for t in tokens(b)}) for a, b in aliases]
+
+    def words(text: str) -> set[str]:
+        found = {match_stem(t) for t in tokens(text)}
+        for short, long in alias_words:
+            if short and short <= found:
+                found |= long
+            elif long and long <= found:
+                found |= short
+        return found
+
     weights = {t: idf.get(t, 0.0) for t in topic_terms(question, tokens)}
     for t in topic_terms(query, tokens) if query else ():
         weights.setdefault(t, CARRIED_WEIGHT * idf.get(t, 0.0))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answering.answer_types import AMOUNT, SENTENCE_FEATURES, question_type
@@ -69,19 +69,27 @@ def labelled_evidence(
     tokens: Callable[[str], list[str]],
     query: str = "",
     similarity: Callable[[list[str]], list[float]] | None = None,
+    aliases: Sequence[tuple[str, str]] = (),
 ) -> LabelledEvidence:
-    """The evidence to show for `question` (its parts, passages) and its label."""
+    """The evidence to show for `question` (its parts, passages) and its label; `aliases`: evidence.py."""
     kind = passage_kind(question)
     parts: list[Part] = []
     answer_type = None
-    for text in split_parts(question):
-        found = find_evidence(text, hits, idf, tokens, query=query or question, similarity=similarity)
+    texts = split_parts(question)
+    for text in texts:
+        # A part is judged on its own words: the other part's words would count against it as carried ones.
+        part_query = text if len(texts) > 1 else (query or question)
+        found = find_evidence(text, hits, idf, tokens, query=part_query, similarity=similarity, aliases=aliases)
         answer_type = answer_type or found.answer_type
         faq = bool(found.items) and bool(QUESTION_SENTENCE.search(found.items[0].text.split("\n")[0]))
         items = _passages(found.items, hits) if (kind or passage_kind(text) or faq) else found.items
         # A lead-in without its list or a heading-like line is where the answer starts, not the answer.
         sure = found.confident and bool(items) and not _bare(items[0])
         parts.append(Part(text, items, sure))
+    if 0 < sum(p.confident for p in parts) < len(parts):
+        for part in parts:  # a part not answered says so, instead of showing what another part found
+            if not part.confident:
+                part.items = []
     items: list[Evidence] = []
     for part in parts:
         for ev in part.items:
@@ -91,6 +99,8 @@ def labelled_evidence(
         return LabelledEvidence(parts=parts, answer_type=answer_type)
     sure = sum(p.confident for p in parts)
     label = ANSWERED if sure == len(parts) else PARTLY if sure else RELATED
+    if label == RELATED and len(parts) > 1:
+        parts = [Part(question, items, False)]  # nothing answered: the closest passages, not part by part
     figure = _figure(question, items, hits)
     if figure is not None:
         label = FIGURE

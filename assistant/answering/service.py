@@ -24,6 +24,7 @@ from assistant.answering.evidence import Evidence, find_evidence
 from assistant.answering.examples import example_questions
 from assistant.answering.injection import screen
 from assistant.answering.labels import ANSWERED, FIGURE, PARTLY, RELATED, LabelledEvidence, labelled_evidence
+from assistant.answering.question_parts import split_parts
 from assistant.answering.records import Answer, AnswerStream, Source, Turn
 from assistant.answering.relevance import Relevance, assess, term_idf
 from assistant.answering.support import SupportCheck
@@ -135,14 +136,20 @@ class QAService:
                     # a question is never "not found" after a conversation when it would be found alone.
                     own = assess(searcher, answer.question, hits, qa.abstain_dense_weight, qa.abstain_threshold)
                     relevance = own if own.score > relevance.score else relevance
+                if not relevance.answerable and len(parts := split_parts(answer.question)) > 1:
+                    # 「Aの金額と、Bの機種を」: one part the manuals cover is worth showing, the other said missing.
+                    best = max((assess(searcher, p, hits, qa.abstain_dense_weight, qa.abstain_threshold)
+                                for p in parts), key=lambda r: r.score)
+                    relevance = best if best.answerable else relevance
                 idf = term_idf(searcher, self.tokenizer.tokens(answer.query + " " + answer.question))
+                aliases = searcher.defined_pairs(answer.query)
                 embedder = searcher.embedder  # the model of every generation (checked), not tied to this one
             answer.timings |= {"condense_s": t1 - t0, "retrieval_s": t2 - t1}
             answer.relevance = relevance.as_dict()
             if not hits or (qa.abstain and not relevance.answerable):
                 yield from self._abstain(answer, hits, relevance)
                 return
-            yield from self._evidence(answer, hits, idf, t0, _similarity(embedder, vector))
+            yield from self._evidence(answer, hits, idf, t0, _similarity(embedder, vector), aliases)
             if not answer.evidence:
                 return
             if self.writes(answer.language) and qa.summary and not cancel.is_set():
@@ -182,6 +189,7 @@ class QAService:
         idf: dict[str, float],
         t0: float,
         similarity: Callable[[list[str]], list[float]] | None = None,
+        aliases: Sequence[tuple[str, str]] = (),
     ) -> Iterator[str]:
         """The manuals' own sentences that answer the question, shown before (and without) any model."""
         qa, prompts = self.settings.qa, self.settings.paths.prompts_dir
@@ -191,7 +199,8 @@ class QAService:
                 answer.screened += found
         answer.sources = [Source.from_hit(i, h, qa.snippet_chars) for i, h in enumerate(hits, 1)]
         found = labelled_evidence(
-            answer.question, hits, idf, self.tokenizer.tokens, query=answer.query, similarity=similarity
+            answer.question, hits, idf, self.tokenizer.tokens, query=answer.query, similarity=similarity,
+            aliases=aliases,
         )
         answer.evidence, answer.evidence_confident, answer.answer_type = found.items, found.confident, found.answer_type
         answer.label = found.label

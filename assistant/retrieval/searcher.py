@@ -150,6 +150,17 @@ class Searcher:
                           for lg in lgs), key=lambda p: -len(p[0]))
         return by_short, by_long
 
+    def defined_pairs(self, query: str) -> list[tuple[str, str]]:
+        """The (acronym, spelled-out form) pairs the documents define that `query` names either way."""
+        by_short, by_long = self._terms
+        text = unicodedata.normalize("NFKC", query)
+        lower = text.lower()
+        pairs = [(short, long) for short in re.findall(r"(?<![A-Za-z])[A-Z][A-Za-z0-9&]{1,9}(?![A-Za-z])", text)
+                 for long in by_short.get(short, [])]
+        pairs += [(short, next(lg for lg in by_short[short] if unicodedata.normalize("NFKC", lg).lower() == long))
+                  for long, short in by_long if len(long) >= 3 and long in lower]
+        return list(dict.fromkeys(pairs))
+
     def expand(self, query: str) -> str:
         """`query` with the other form of each acronym or defined term in it, as the documents define them
         (「ABR」 also searches 「アドレス・ベース・レジストリ」, and the other way round)."""

@@ -8,6 +8,8 @@
 - a space PDFium made up (not in the file) beside Japanese text is dropped unless the gap is wide: PDFium puts one
   around half-width digits and before footnote marks in Japanese prose (「2001 年から」「ベンチャーデット 32について
   は」), which made prose look like a table row to the text heuristics of core/layout.py;
+- two columns of prose that PDFium reads across (a left line and a right line at one height) are read column
+  by column (_unfold_columns);
 - a run of one- or two-character lines (a vertical tab label down a page's margin: 本/文/概/要) becomes one line,
   so a running label is recognised as a header.
 
@@ -201,10 +203,39 @@ def page_text(textpage: Any, tables: list[Table]) -> str:
     return _rows_and_labels("".join(out))
 
 
+def _unfold_columns(lines: list[str]) -> list[str]:
+    """Two columns of prose side by side, which PDFium reads across (a left line and a right line at one height
+    make one line with a wide gap), read column by column: the left column to its end, then the right one."""
+    cells = [[c.strip() for c in ln.split("\t") if c.strip()] for ln in lines]
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and len(cells[j]) > 1:
+            j += 1
+        if j > i and _two_columns(cells[i:j]):
+            out += [row[0] for row in cells[i:j]] + [row[1] for row in cells[i:j]]
+            i = j
+        else:
+            out += lines[i : max(j, i + 1)]
+            i = max(j, i + 1)
+    return out
+
+
+def _two_columns(run: list[list[str]]) -> bool:
+    """Lines of two long cells each, most of which do not end a sentence: wrapped prose in two columns, not a
+    table (whose cells are short and complete)."""
+    if len(run) < 3 or any(len(row) != 2 for row in run):
+        return False
+    mean = sum(len(c) for row in run for c in row) / (2 * len(run))
+    open_ended = sum(not row[0].endswith(("。", ".", ":", "：")) for row in run)
+    return mean >= 15 and open_ended >= 0.6 * len(run)
+
+
 def _rows_and_labels(text: str) -> str:
     """Lines with cell gaps next to each other become table rows; a lone gap is a space. A run of three or more
     lines of one or two characters (a vertical label) becomes one line."""
-    lines = text.split("\n")
+    lines = _unfold_columns(text.split("\n"))
     cells = [[c.strip() for c in ln.split("\t") if c.strip()] for ln in lines]
     gapped = [len(c) > 1 and any(len(x) > 1 for x in c) for c in cells]  # 「結 果 の 概 要」 is a spaced title
     table = [False] * len(lines)

@@ -1,0 +1,141 @@
+"""Questions that need a passage, not a sentence (issue 24), on a real report PDF made here and read by the real
+ingestion and question path (shipped configuration; the evidence needs no model):
+- an explanation gets the paragraph, with the matching sentences in bold, never starting or ending mid-sentence;
+- a multi-part question is answered part by part, and a part the report does not cover says so (label: partly);
+- a number only drawn in a chart is "may be in a figure on p.N", never "answered";
+- an acronym finds the page that only spells it out, and the other way round;
+- a table that runs over a page break is shown with its header row.
+Splitting and labels are also checked on hand-written Japanese and English questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.labels import ANSWERED, FIGURE, PARTLY, asked_number, holds_number
+from assistant.answering.question_parts import COMPARE, ENUMERATE, EXPLAIN, PROCEDURE, passage_kind, split_parts
+from assistant.answering.service import QAService
+from assistant.core.identity import Principal
+from ingest.pipeline import Ingestor
+from tests.conftest import shipped_settings
+from tests.pdf_factory import report_pdf
+from tests.scripted_models import Scripted
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory, embedder):
+    tmp = tmp_path_factory.mktemp("passages")
+    settings = shipped_settings(tmp)
+    corpus = tmp / "manuals"
+    corpus.mkdir()
+    report_pdf(corpus / "report.pdf")
+    (corpus / "canteen.md").write_text(
+        "# 社員食堂\n\n社員食堂は本館の地下1階にあり、平日の11時30分から14時まで営業する。\n", encoding="utf-8"
+    )
+    assert Ingestor(settings, lambda: embedder).run([corpus]).counts["failed"] == 0
+    from assistant.services import Assistant
+
+    assistant = Assistant(settings, model=Scripted(""), embedder=embedder)
+    yield QAService(settings, assistant.kb, Scripted(""))
+    assistant.close()
+
+
+def ask(service: QAService, question: str):
+    stream = service.ask(question, principal=Principal.everything())
+    assert "".join(stream).strip() == stream.answer.text
+    return stream.answer
+
+
+def test_an_explanation_gets_its_paragraph_with_the_match_in_bold(service):
+    answer = ask(service, "在宅勤務の申請はどのように行いますか？")
+    assert answer.label == ANSWERED
+    text = answer.text
+    for fact in ("前日の正午までに所属長へ行う", "勤務場所と連絡先", "勤怠システム"):
+        assert fact in text, text
+    assert "**" in text  # the sentence that matched, highlighted inside the passage
+    ev = answer.evidence[0]
+    assert ev.text.rstrip().endswith("。") and answer.sources[ev.number - 1].passage[ev.start : ev.end] == ev.text
+
+
+def test_a_part_the_manuals_do_not_cover_is_said_to_be_missing(service):
+    answer = ask(service, "日帰り出張の支給額と、在宅勤務で使うパソコンの機種を教えてください。")
+    assert answer.label == PARTLY and answer.outcome == "partly"
+    assert [p["answered"] for p in answer.parts] == [True, False], answer.parts
+    assert "1日2,500円" in answer.text
+    assert "一部についての記載" in answer.text and "この点についての記載は見つかりませんでした" in answer.text
+
+
+def test_both_parts_answered_is_answered(service):
+    answer = ask(service, "日帰り出張と宿泊を伴う出張の支給額はそれぞれいくらですか？")
+    assert answer.label == ANSWERED, answer.text
+    assert "1日2,500円" in answer.text and "1日3,800円" in answer.text
+    assert "（1）" in answer.text and "（2）" in answer.text
+
+
+def test_a_number_only_in_a_chart_is_never_answered(service):
+    answer = ask(service, "営業部の残業時間の割合は何%ですか？")
+    assert answer.label == FIGURE and answer.figure_page == 4, answer.text
+    assert "p.4" in answer.text and not answer.evidence_confident
+    assert answer.sources[answer.evidence[0].number - 1].page == 4  # the page preview opens the chart's page
+
+
+def test_an_acronym_finds_the_page_that_spells_it_out(service):
+    answer = ask(service, "アドレス・ベース・レジストリの整備はいつまでに完了しますか？")
+    assert "2027年3月末" in answer.text, answer.text
+    assert "ABR" in answer.query  # searched for both forms
+    answer = ask(service, "ABRは何のための基礎データですか？")
+    assert "住所を正しく表記するための基礎データ" in answer.text, answer.text
+
+
+def test_a_table_continued_on_the_next_page_comes_with_its_header_row(service):
+    answer = ask(service, "海外出張（アジア）の手当はいくらですか？")
+    assert "| 区分 | 支給額 | 支給日 |" in answer.text and "1日6,000円" in answer.text, answer.text
+    assert "帰国後の翌月25日" in answer.text
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("PTIとLTVはそれぞれどのように計算されますか？", ["PTIはどのように計算されますか?", "LTVはどのように計算されますか?"]),
+    ("リユース部品とリビルト部品の違いは何ですか？", ["リユース部品", "リビルト部品"]),
+    ("NPOのリスク評価の期限と、NPOへの周知の内容を教えてください。",
+     ["NPOのリスク評価の期限を教えてください。", "NPOへの周知の内容を教えてください。"]),
+    ("ガバメントクラウドとは何で、いつ運用が始まりましたか？",
+     ["ガバメントクラウドとは何ですか", "ガバメントクラウドはいつ運用が始まりましたか?"]),
+    ("繊維産業の就業者数は2007年と2020年でそれぞれ何人ですか？",
+     ["繊維産業の就業者数は2007年で何人ですか?", "繊維産業の就業者数は2020年で何人ですか?"]),
+    ("端数を切り捨てて支払うことは問題ありますか？1円以上の単位ではどうですか？",
+     ["端数を切り捨てて支払うことは問題ありますか?", "1円以上の単位ではどうですか?"]),
+    ("What is the difference between a reuse part and a rebuilt part?", ["a reuse part", "a rebuilt part"]),
+    ("What is ISMAP and when did it start?", ["What is ISMAP?", "When did ISMAP start?"]),
+    ("出張の日当はいくらですか？", ["出張の日当はいくらですか?"]),
+    ("How long is the account locked after too many wrong passwords?",
+     ["How long is the account locked after too many wrong passwords?"]),
+    ("顧客情報の取り扱いと保管期間について教えてください。", ["顧客情報の取り扱いと保管期間について教えてください。"]),
+])
+def test_multi_part_questions_are_split_into_questions_of_their_own(question, parts):
+    assert split_parts(question) == parts
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("ベンチャーデットとはどのような融資ですか？", EXPLAIN),
+    ("クラウドサービスで可用性が向上するのはなぜですか？", EXPLAIN),
+    ("期限残表示と期間表示はどう使い分けますか？", COMPARE),
+    ("保健所にはどのような職種の職員が配置されていますか？", EXPLAIN),
+    ("保健所の職員の職種を挙げてください。", ENUMERATE),
+    ("セキュリティ設定項目の類型を一覧で挙げてください。", ENUMERATE),
+    ("冷蔵庫の清掃はどのような手順で行いますか？", PROCEDURE),
+    ("Why is the cloud more available?", EXPLAIN),
+    ("How do I reset my password?", PROCEDURE),
+    ("出張の日当はいくらですか？", None),
+    ("How many days of leave do I get?", None),
+])
+def test_passage_questions_are_told_from_factoid_ones(question, kind):
+    assert passage_kind(question) == kind
+
+
+def test_a_number_is_asked_for_only_when_the_question_asks_how_much_or_how_many():
+    assert asked_number("国内銀行の総貸出に占める住宅ローン残高の比率は何%ですか？") == "%"
+    assert asked_number("2023年の製造業の営業利益は何兆円でしたか？") == "amount"
+    assert asked_number("保健所は全国に何カ所ありますか？") is None or asked_number("保健所は全国に何か所ありますか？")
+    assert asked_number("手直し費用を下請代金から減じることはできますか？") is None
+    assert asked_number("What share of staff work from home?") == "%"
+    assert not holds_number("2023年は前年より減少した(図2)。", "amount")  # a year and a figure number are not it
+    assert holds_number("営業利益は12.3兆円であった。", "amount") and holds_number("割合は34.0%である。", "%")
