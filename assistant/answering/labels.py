@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from assistant.answering.answer_types import AMOUNT, SENTENCE_FEATURES, question_type
 from assistant.answering.evidence import QUESTION_SENTENCE, Evidence, find_evidence
 from assistant.answering.passages import MAX_PASSAGES, PASSAGE_CHARS, widen
-from assistant.answering.question_parts import passage_kind, split_parts
+from assistant.answering.question_parts import COMPARE, ENUMERATE, passage_kind, split_parts
 from assistant.core.layout import is_lead_in, looks_like_heading
 from assistant.retrieval import Hit
 
@@ -83,8 +83,9 @@ def labelled_evidence(
         answer_type = answer_type or found.answer_type
         faq = bool(found.items) and bool(QUESTION_SENTENCE.search(found.items[0].text.split("\n")[0]))
         items = _passages(found.items, hits) if (kind or passage_kind(text) or faq) else found.items
-        # A lead-in without its list or a heading-like line is where the answer starts, not the answer.
-        sure = found.confident and bool(items) and not _bare(items[0])
+        # A lead-in without its list or a heading-like line is where the answer starts, not the answer; "what is
+        # X" wants a definition and "why" a reason in the passage, not only X named.
+        sure = found.confident and bool(items) and not _bare(items[0]) and _says_what_is_asked(text, items)
         parts.append(Part(text, items, sure))
     if 0 < sum(p.confident for p in parts) < len(parts):
         for part in parts:  # a part not answered says so, instead of showing what another part found
@@ -120,6 +121,29 @@ def _passages(items: list[Evidence], hits: list[Hit]) -> list[Evidence]:
             break
         out.append(wide)
     return out
+
+
+_DEFINITION_ASKED = re.compile(r"とは(?:何|なに|どのような|どんな|どういう)|って何|どういう意味|の意味は"
+                               r"|\bwhat (?:is|are|does)\b|\bmeaning\b|\bstand for\b", re.I)
+_KIND_ASKED = re.compile(r"(?:どのような|どんな|どういう)([一-龥ァ-ヶー]{1,8})")  # 「…とはどのような契約形態ですか」
+_DEFINES = re.compile(r"とは|すなわち|と呼ば|を指す|をいう|という。|のこと|を意味|と定義|の略"
+                      r"|[(（][^()（）]{2,40}[)）]は、"
+                      r"|\b(?:is|are) (?:a|an|the)\b|\bmeans?\b|\brefers? to\b|\bdefined as\b|\bstands? for\b", re.I)
+_REASON_ASKED = re.compile(r"なぜ|何故|理由|どうして|\bwhy\b|\breason", re.I)
+_GIVES_REASON = re.compile(r"ため|から|により|によって|による|背景|理由|要因|原因|\bbecause\b|\bdue to\b|\bsince\b"
+                           r"|\bas a result\b|\bso that\b|\bowing to\b", re.I)
+
+
+def _says_what_is_asked(question: str, items: list[Evidence]) -> bool:
+    """A "what is X / Xとは" question is answered by a passage that defines something (「…とは」「…をいう」「…の
+    こと」"is a", "means"), a "why" question by one that gives a reason (「ため」「により」「背景」"because")."""
+    text = "\n".join(e.text for e in items)
+    if _REASON_ASKED.search(question):
+        return bool(_GIVES_REASON.search(text))
+    if _DEFINITION_ASKED.search(question) and passage_kind(question) not in (COMPARE, ENUMERATE):
+        kind = _KIND_ASKED.search(question)
+        return bool(_DEFINES.search(text)) or bool(kind and kind.group(1) in text)
+    return True
 
 
 def _bare(ev: Evidence) -> bool:

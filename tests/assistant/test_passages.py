@@ -93,7 +93,8 @@ def test_a_table_continued_on_the_next_page_comes_with_its_header_row(service):
 
 
 @pytest.mark.parametrize(("question", "parts"), [
-    ("PTIとLTVはそれぞれどのように計算されますか？", ["PTIはどのように計算されますか?", "LTVはどのように計算されますか?"]),
+    ("PTIとLTVはそれぞれどのように計算されますか？",
+     ["PTIはどのように計算されますか?", "LTVはどのように計算されますか?"]),
     ("リユース部品とリビルト部品の違いは何ですか？", ["リユース部品", "リビルト部品"]),
     ("NPOのリスク評価の期限と、NPOへの周知の内容を教えてください。",
      ["NPOのリスク評価の期限を教えてください。", "NPOへの周知の内容を教えてください。"]),
