@@ -223,13 +223,13 @@ def _unfold_columns(lines: list[str]) -> list[str]:
 
 
 def _two_columns(run: list[list[str]]) -> bool:
-    """Lines of two long cells each, most of which do not end a sentence: wrapped prose in two columns, not a
-    table (whose cells are short and complete)."""
+    """Lines of two long cells of about the same length each, most of which do not end a sentence: wrapped prose
+    in two columns, not a table or a bulleted list (whose first cells are short)."""
     if len(run) < 3 or any(len(row) != 2 for row in run):
         return False
-    mean = sum(len(c) for row in run for c in row) / (2 * len(run))
+    even = sum(len(a) >= 12 and len(b) >= 12 and max(len(a), len(b)) <= 2 * min(len(a), len(b)) for a, b in run)
     open_ended = sum(not row[0].endswith(("。", ".", ":", "：")) for row in run)
-    return mean >= 15 and open_ended >= 0.6 * len(run)
+    return even >= 0.7 * len(run) and open_ended >= 0.6 * len(run)
 
 
 def _rows_and_labels(text: str) -> str:
