@@ -17,7 +17,7 @@ from assistant.analytics import metrics as m
 from assistant.core.config import CostSettings, Settings
 
 ANSWERED = ("answered", "quoted")  # outcomes that show the manuals' answer
-OUTCOMES = ("answered", "quoted", "closest", "declined", "not_found", "no_documents", "cancelled")
+OUTCOMES = ("answered", "quoted", "partly", "closest", "declined", "not_found", "no_documents", "cancelled")
 LATENCIES = ("retrieval_s", "first_token_s", "first_text_s", "generation_s", "total_s")
 
 

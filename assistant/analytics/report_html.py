@@ -22,6 +22,7 @@ from assistant.analytics.report import OUTCOMES
 COLORS = {
     "answered": "#2e7d32",
     "quoted": "#81c784",
+    "partly": "#c5e1a5",
     "closest": "#fff176",
     "declined": "#ffb74d",
     "not_found": "#9e9e9e",
@@ -44,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         "answered_share": "Answered from the manuals",
         "answered": "answered",
         "quoted": "quoted from a manual",
+        "partly": "part of the question answered",
         "closest": "closest passages (may not answer)",
         "declined": "model declined",
         "not_found": "not in the manuals",
@@ -102,6 +104,7 @@ LABELS: dict[str, dict[str, str]] = {
         "answered_share": "マニュアルから回答",
         "answered": "回答",
         "quoted": "マニュアルを引用",
+        "partly": "質問の一部に回答",
         "closest": "関連する記載のみ",
         "declined": "モデルが回答せず",
         "not_found": "記載なし",
