@@ -35,6 +35,7 @@ def _squeezed(text: str) -> tuple[str, list[int]]:
 def locate(page_text: str, sentence: str) -> tuple[int, int] | None:
     """(first, last+1) character indices of `sentence` in `page_text`, whitespace and width ignored."""
     hay, where = _squeezed(page_text)
+    sentence = sentence.replace(" | ", " ")  # a table row's cells, as the loader joined them: spaces on the page
     needle, _ = _squeezed(sentence)
     lines = sorted((_squeezed(line)[0] for line in sentence.splitlines()), key=len, reverse=True)
     for n in [needle, *lines]:

@@ -23,6 +23,7 @@ from assistant.answering.evidence import QUESTION_SENTENCE, Evidence, find_evide
 from assistant.answering.passages import MAX_PASSAGES, PASSAGE_CHARS, widen
 from assistant.answering.question_parts import COMPARE, ENUMERATE, passage_kind, split_parts
 from assistant.core.layout import is_lead_in, looks_like_heading
+from assistant.core.sentences import sentence_spans
 from assistant.retrieval import Hit
 
 ANSWERED, PARTLY, RELATED, FIGURE = "answered", "partly", "related", "figure"
@@ -147,8 +148,11 @@ def _says_what_is_asked(question: str, items: list[Evidence]) -> bool:
 
 
 def _bare(ev: Evidence) -> bool:
+    """A lead-in whose list did not come with it (its last sentence announces what follows), or a heading."""
     text = ev.text.strip()
-    return "\n" not in text and (is_lead_in(text) or looks_like_heading(text))
+    spans = sentence_spans(text)
+    last = text[spans[-1][0] : spans[-1][1]] if spans else text
+    return "\n" not in text and (is_lead_in(last) or looks_like_heading(text))
 
 
 def _covers(a: Evidence, b: Evidence) -> bool:

@@ -110,7 +110,8 @@ class Answer:
 
     @property
     def abstained(self) -> bool:
-        return self.outcome not in ("answered", "quoted")
+        """No answer from the manuals: only the closest passages, or nothing (a part answered is an answer)."""
+        return self.outcome not in ("answered", "quoted", "partly")
 
     @property
     def evidence_text(self) -> str:

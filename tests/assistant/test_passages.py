@@ -140,3 +140,16 @@ def test_a_number_is_asked_for_only_when_the_question_asks_how_much_or_how_many(
     assert asked_number("What share of staff work from home?") == "%"
     assert not holds_number("2023年は前年より減少した(図2)。", "amount")  # a year and a figure number are not it
     assert holds_number("営業利益は12.3兆円であった。", "amount") and holds_number("割合は34.0%である。", "%")
+
+
+def test_the_page_preview_highlights_a_table_row_shown_with_its_cells(tmp_path):
+    from assistant.page_preview import render_page
+
+    pdf = report_pdf(tmp_path / "report.pdf")
+    assert render_page(pdf, 1, ["日帰り出張 | 1日2,500円 | 翌月25日"]).found
+    assert render_page(pdf, 2, ["海外出張(アジア) | 1日6,000円 | 帰国後の翌月25日"]).found
+
+
+def test_a_partly_answered_question_is_not_an_abstention(service):
+    answer = ask(service, "日帰り出張の支給額と、在宅勤務で使うパソコンの機種を教えてください。")
+    assert answer.outcome == "partly" and not answer.abstained and answer.cited_sources
