@@ -50,7 +50,7 @@ DEPENDENT = re.compile(
 ANAPHORIC_NP = re.compile(r"\b(?:this|these|those|such)\s+(?!is\b|was\b|are\b|were\b|has\b|will\b)[a-z]", re.I)
 MAX_BLOCK_CHARS = 1500  # a list or table brought in whole stops here
 # A table of contents line (「3 ▪ 青果物小売業の… ........」) names a section without saying anything about it.
-TABLE_OF_CONTENTS = re.compile(r"(?:\.{4,}|…{2,}|_{4,}|・{5,}|‥{2,}|－{4,})\s*[-–0-9]*\s*$|^\s*目\s*次", re.M)
+TABLE_OF_CONTENTS = re.compile(r"(?:\.{4,}|…{2,}|_{4,}|・{3,}|‥{2,}|－{4,})\s*[-–0-9]*\s*(?:\|\s*)?$|^\s*目\s*次", re.M)
 # An FAQ's question (「問1. 適用対象者を教えてください。」 "Q3. Can I …?"): shown only with the answer after it.
 QUESTION_SENTENCE = re.compile(r"(?:^|\s|[)）])(?:問|Q|質問)\s*[0-9０-９]+\s*[.．:：、]|[？?]\s*$", re.M)
 

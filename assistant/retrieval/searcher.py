@@ -467,8 +467,9 @@ def _sentence_start(before: str, context: str) -> str:
     start = len(joined) - len(context)
     head = joined[max(0, start - WHOLE_SENTENCE_CHARS) : start]
     ends = [o for o in _boundaries(head + context[:1]) if o <= len(head)]
-    if not ends or ends[-1] == len(head) or not head.strip() or head.endswith("\n"):
-        return context  # it already starts a sentence (or a line), or no sentence start is near
+    opened = head.rstrip()[-1:] not in "。．！？.!?" and head.rstrip()[-1:] != ""
+    if not ends or ends[-1] == len(head) or not head.strip() or (head.endswith("\n") and not opened):
+        return context  # it already starts a sentence, or no sentence start is near
     return (head[ends[-1] :].lstrip() + joined[start:]).lstrip()
 
 
