@@ -87,6 +87,9 @@ def labelled_evidence(
         # A lead-in without its list or a heading-like line is where the answer starts, not the answer; "what is
         # X" wants a definition and "why" a reason in the passage, not only X named.
         sure = found.confident and bool(items) and not _bare(items[0]) and _says_what_is_asked(text, items)
+        unit = asked_number(text)
+        if unit and not any(holds_number(e.text, unit) for e in items):
+            sure = False  # 「何%ですか」 answered by sentences that hold no percentage is not answered
         parts.append(Part(text, items, sure))
     if 0 < sum(p.confident for p in parts) < len(parts):
         for part in parts:  # a part not answered says so, instead of showing what another part found
