@@ -127,8 +127,11 @@ def _passages(items: list[Evidence], hits: list[Hit]) -> list[Evidence]:
     return out
 
 
+# "What is X?" asks what X is only when X is the whole rest of the question ("What is ISMAP?"); "what is the
+# name of…" asks for a name.
 _DEFINITION_ASKED = re.compile(r"とは(?:何|なに|どのような|どんな|どういう)|って何|どういう意味|の意味は"
-                               r"|\bwhat (?:is|are|does)\b|\bmeaning\b|\bstand for\b", re.I)
+                               r"|^\s*what (?:is|are) (?:an? )?(?!the\b)[\w\-]+(?: [\w\-]+){0,3}\s*\?\s*$"
+                               r"|\bwhat does .+ (?:mean|stand for)\b", re.I)
 _KIND_ASKED = re.compile(r"(?:どのような|どんな|どういう)([一-龥ァ-ヶー]{1,8})")  # 「…とはどのような契約形態ですか」
 _DEFINES = re.compile(r"とは|すなわち|と呼ば|を指す|をいう|という。|のこと|を意味|と定義|の略"
                       r"|[(（][^()（）]{2,40}[)）]は、"
