@@ -45,6 +45,8 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "drafting": ("a draft of the sample briefs vs the model writing each section unchecked", [], []),
     "blocks": ("lists, procedures and tables shown whole vs the evidence without block expansion",
                ["--per-half", "60"], []),
+    "passages": ("explanation, comparison, list, table, multi-part, figure and acronym questions on the Japanese "
+                 "government PDFs: key facts shown, labels, whole sentences", ["--part", "report"], []),
     "conversations": ("the same answer after a conversation as alone; 'not found' after other turns",
                       ["--pairs", "60"], []),
     "summaries": ("the shipped model's checked summaries: shown vs withheld, and what they add", ["--per-half", "15"],

@@ -254,8 +254,13 @@ def _rows_and_labels(text: str) -> str:
         if is_row:
             out.append(row_text(row))
         elif "\t" in ln:
-            spaced = all(len(c) == 1 for c in row)
-            out.append(("" if spaced else " ").join(row))
+            # A lone wide gap is not a table: a spaced-out title (「結 果 の 概 要」) is closed up, and a chart's
+            # labels (「2007年   40万人」, a year under one bar and the value of the next) are not made a row
+            # that pairs them: beside Japanese text the gap is closed, as Japanese prose has no spaces.
+            text = row[0] if row else ""
+            for cell in row[1:]:
+                text += ("" if _CJK.match(text[-1:]) or _CJK.match(cell[:1]) or len(cell) == 1 else " ") + cell
+            out.append(text)
         else:
             out.append(ln)
     joined: list[str] = []
