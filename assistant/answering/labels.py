@@ -84,6 +84,10 @@ def labelled_evidence(
         answer_type = answer_type or found.answer_type
         faq = bool(found.items) and bool(QUESTION_SENTENCE.search(found.items[0].text.split("\n")[0]))
         items = _passages(found.items, hits) if (kind or passage_kind(text) or faq) else found.items
+        if items and _bare(items[0]) and (wide := widen(items[0], hits)).end > items[0].end:
+            # 「…次のとおり支給する。」 announces the sentence after it: shown with it (and not twice)
+            items = [wide, *(e for e in items[1:] if not (e.number == wide.number and e.start < wide.end
+                                                           and wide.start < e.end))]
         # A lead-in without its list or a heading-like line is where the answer starts, not the answer; "what is
         # X" wants a definition and "why" a reason in the passage, not only X named.
         sure = found.confident and bool(items) and not _bare(items[0]) and _says_what_is_asked(text, items)

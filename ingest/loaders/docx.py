@@ -15,6 +15,21 @@ _HEADING_STYLE = re.compile(r"^(?:heading|見出し)\s*(\d+)$", re.IGNORECASE)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+def _list_marker(paragraph, style: str, number: int) -> tuple[str, int]:  # noqa: ANN001
+    """("• " or "N. ", the list's next number) for a list paragraph, so a list stays a list in the text (the
+    evidence brings a lead-in's items); ("", 0) for any other paragraph. Word's numbering itself is not resolved:
+    "List Number" styles count from 1, any other list (bullet style or numbering properties) is bulleted."""
+    name = style.lower()
+    numbered = name.startswith("list number")
+    listed = numbered or name.startswith(("list bullet", "list paragraph")) or (
+        paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None)
+    if not listed or not paragraph.text.strip():
+        return "", 0
+    if numbered:
+        return f"{number + 1}. ", number + 1
+    return "• ", 0
+
+
 def _heading_level(style_name: str) -> int | None:
     name = (style_name or "").strip()
     if name.lower() == "title" or name == "表題":
@@ -50,16 +65,19 @@ def load_docx(path: Path, opts: LoadOptions) -> ParsedDocument:
 
     builder = BlockBuilder()
     page = 1
+    number = 0  # the item number of a numbered list going on
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):
             text = normalize_text(item.text)
-            level = _heading_level(item.style.name if item.style is not None else "")
+            style = item.style.name if item.style is not None else ""
+            level = _heading_level(style)
             if item.paragraph_format.page_break_before:
                 page += 1
+            marker, number = _list_marker(item, style, number)
             if level is not None and text:
                 builder.heading(text, level)
             elif text:
-                builder.text(text, page)
+                builder.text(marker + text, page)
             page += _page_breaks(item)
         elif isinstance(item, Table):
             for row in item.rows:

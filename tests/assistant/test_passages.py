@@ -31,6 +31,7 @@ def service(tmp_path_factory, embedder):
     (corpus / "canteen.md").write_text(
         "# 社員食堂\n\n社員食堂は本館の地下1階にあり、平日の11時30分から14時まで営業する。\n", encoding="utf-8"
     )
+
     assert Ingestor(settings, lambda: embedder).run([corpus]).counts["failed"] == 0
     from assistant.services import Assistant
 
@@ -153,3 +154,31 @@ def test_the_page_preview_highlights_a_table_row_shown_with_its_cells(tmp_path):
 def test_a_partly_answered_question_is_not_an_abstention(service):
     answer = ask(service, "日帰り出張の支給額と、在宅勤務で使うパソコンの機種を教えてください。")
     assert answer.outcome == "partly" and not answer.abstained and answer.cited_sources
+
+
+@pytest.fixture(scope="module")
+def expenses(tmp_path_factory, embedder):
+    """The sample expense policy alone (its figures would compete with the report's own travel table)."""
+    import shutil
+    from pathlib import Path
+
+    tmp = tmp_path_factory.mktemp("expenses")
+    settings = shipped_settings(tmp)
+    corpus = tmp / "manuals"
+    corpus.mkdir()
+    shutil.copy(Path(__file__).parents[2] / "samples" / "manuals" / "expense-travel-policy.pdf", corpus)
+    assert Ingestor(settings, lambda: embedder).run([corpus]).counts["failed"] == 0
+    from assistant.services import Assistant
+
+    assistant = Assistant(settings, model=Scripted(""), embedder=embedder)
+    yield QAService(settings, assistant.kb, Scripted(""))
+    assistant.close()
+
+
+def test_a_lead_in_is_shown_with_the_sentence_it_announces(expenses):
+    # Part (2) finds 「出張日当は、…次のとおり定額で支給する。」: it announces the next sentence (not a list), and
+    # alone it would say nothing and be no answer.
+    answer = ask(expenses, "出張の宿泊費の上限と日当をそれぞれ教えてください。")
+    assert answer.label == ANSWERED, answer.text
+    assert "| 一般社員 | 12,000円 | 10,000円 |" in answer.text and "日帰り出張は1日2,000円" in answer.text
+    assert answer.text.count("日帰り出張は1日2,000円") == 1  # not shown twice

@@ -42,6 +42,13 @@ def test_docx_headings_tables_and_metadata():
     assert row.heading_path == ["New Employee Onboarding Handbook", "Your First Day"]
 
 
+def test_docx_list_paragraphs_stay_list_items():
+    doc = load_file(SAMPLES / "onboarding-handbook.docx", LoadOptions())
+    text = _text(doc)
+    assert "• Information security basics (e-learning, 60 minutes)" in text
+    assert "• Compliance and anti-bribery" in text
+
+
 def test_markdown_headings_and_japanese():
     doc = load_file(SAMPLES / "remote-work-faq.md", LoadOptions())
     block = next(b for b in doc.blocks if "月額3,000円" in b.text)
