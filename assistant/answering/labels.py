@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from assistant.answering.answer_types import AMOUNT, SENTENCE_FEATURES, question_type
 from assistant.answering.evidence import QUESTION_SENTENCE, Evidence, find_evidence
 from assistant.answering.passages import MAX_PASSAGES, PASSAGE_CHARS, widen
-from assistant.answering.question_parts import COMPARE, ENUMERATE, passage_kind, split_parts
+from assistant.answering.question_parts import COMPARE, ENUMERATE, EXPLAIN, passage_kind, split_parts
 from assistant.core.layout import is_lead_in, looks_like_heading
 from assistant.core.sentences import sentence_spans
 from assistant.retrieval import Hit
@@ -83,7 +83,11 @@ def labelled_evidence(
         found = find_evidence(text, hits, idf, tokens, query=part_query, similarity=similarity, aliases=aliases)
         answer_type = answer_type or found.answer_type
         faq = bool(found.items) and bool(QUESTION_SENTENCE.search(found.items[0].text.split("\n")[0]))
-        items = _passages(found.items, hits) if (kind or passage_kind(text) or faq) else found.items
+        part_kind = kind or passage_kind(text)
+        found_items = found.items
+        if part_kind in (EXPLAIN, COMPARE):  # an explanation: the best paragraph first, not a list that scored near
+            found_items = sorted(found_items, key=lambda e: -e.score)
+        items = _passages(found_items, hits) if (part_kind or faq) else found_items
         if items and _bare(items[0]) and (wide := widen(items[0], hits)).end > items[0].end:
             # 「…次のとおり支給する。」 announces the sentence after it: shown with it (and not twice)
             items = [wide, *(e for e in items[1:] if not (e.number == wide.number and e.start < wide.end
@@ -138,7 +142,7 @@ _DEFINITION_ASKED = re.compile(r"とは(?:何|なに|どのような|どんな|�
                                r"|\bwhat does .+ (?:mean|stand for)\b", re.I)
 _KIND_ASKED = re.compile(r"(?:どのような|どんな|どういう)([一-龥ァ-ヶー]{1,8})")  # 「…とはどのような契約形態ですか」
 _DEFINES = re.compile(r"とは|すなわち|と呼ば|を指す|をいう|という。|のこと|を意味|と定義|の略"
-                      r"|[(（][^()（）]{2,40}[)）]は、"
+                      r"|[(（][^()（）]{2,40}[)）]は、|[(（]\s*[A-Z][A-Za-z0-9&]{1,9}\s*[)）]"
                       r"|\b(?:is|are) (?:a|an|the)\b|\bmeans?\b|\brefers? to\b|\bdefined as\b|\bstands? for\b", re.I)
 _REASON_ASKED = re.compile(r"なぜ|何故|理由|どうして|\bwhy\b|\breason", re.I)
 _GIVES_REASON = re.compile(r"ため|から|により|によって|による|背景|理由|要因|原因|\bbecause\b|\bdue to\b|\bsince\b"
