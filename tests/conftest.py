@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from assistant.answering.records import Answer
+from assistant.answering.service import QAService
 from assistant.core.config import Settings
+from assistant.core.identity import Principal
 from assistant.embeddings import BaseEmbedder, load_embedder
 from ingest.pipeline import Ingestor
 
@@ -81,6 +86,29 @@ def shipped_settings(tmp: Path) -> Settings:
     s.paths.data_dir = tmp / "data"
     s.usage.enabled = False
     return s
+
+
+@contextmanager
+def evidence_service(tmp: Path, corpus: Path, embedder: BaseEmbedder) -> Iterator[QAService]:
+    """The Q&A path with the shipped settings over `corpus` (ingested under `tmp`) and a scripted model: the
+    evidence is the manuals' text and needs none."""
+    from assistant.services import Assistant
+    from tests.scripted_models import Scripted
+
+    settings = shipped_settings(tmp)
+    assert Ingestor(settings, lambda: embedder).run([corpus]).counts["failed"] == 0
+    assistant = Assistant(settings, model=Scripted(""), embedder=embedder)
+    try:
+        yield QAService(settings, assistant.kb, Scripted(""))
+    finally:
+        assistant.close()
+
+
+def ask(service: QAService, question: str) -> Answer:
+    """Everything the stream yields, checked to be the final answer's text; the answer."""
+    stream = service.ask(question, principal=Principal.everything())
+    assert "".join(stream).strip() == stream.answer.text
+    return stream.answer
 
 
 def build_sample_kb(settings: Settings, tmp: Path, embedder: BaseEmbedder, planted: dict[str, str],

@@ -163,7 +163,7 @@ def find_evidence(
             break
         if score < CLOSE_RATIO * best_score or (kind and not ev.matches_type):
             break
-        if any(_overlaps(ev, e) for e in chosen):
+        if any(overlaps(ev, e) for e in chosen):
             continue
         if kind not in (None, STEPS) and is_table_row(ev.text):
             continue  # a row of another table beside the answer to "where / how much" brings its table: noise
@@ -174,15 +174,15 @@ def find_evidence(
     with_block: list[Evidence] = []
     for ev in chosen:
         wider = _with_antecedent(ev, hits)
-        wider = ev if any(_overlaps(wider, e) for e in chosen if e is not ev) else wider
+        wider = ev if any(overlaps(wider, e) for e in chosen if e is not ev) else wider
         block = _with_block(wider, hits)
         if block is not wider:
             with_block.append(block)
         if ev is best and not confident and best_share >= CONFIDENT_SHARE and has_type(block.text, kind):
             confident = True  # the lead-in names the topic, its table or list holds the amount asked for
-        if any(_covers(e, block) for e in shown):
+        if any(covers(e, block) for e in shown):
             continue
-        shown = [e for e in shown if not _covers(block, e)] + [block]
+        shown = [e for e in shown if not covers(block, e)] + [block]
     # For "what / how" questions a lead-in with its list or table is the fuller answer: it comes first among
     # sentences that scored as close (the page preview opens the first evidence's page). A question asking for one
     # thing (where, how much, when) keeps the sentence that says it first.
@@ -274,11 +274,13 @@ def _first_item(text: str) -> bool:
     return bool(m) and int(unicodedata.normalize("NFKC", m.group(1))) == 1
 
 
-def _covers(a: Evidence, b: Evidence) -> bool:
+def covers(a: Evidence, b: Evidence) -> bool:
+    """`a` holds all of `b` (same source)."""
     return a.number == b.number and a.start <= b.start and b.end <= a.end
 
 
-def _overlaps(a: Evidence, b: Evidence) -> bool:
+def overlaps(a: Evidence, b: Evidence) -> bool:
+    """`a` and `b` share text of the same source."""
     return a.number == b.number and a.start < b.end and b.start < a.end
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answering.answer_types import AMOUNT, SENTENCE_FEATURES, question_type
-from assistant.answering.evidence import QUESTION_SENTENCE, Evidence, find_evidence
+from assistant.answering.evidence import QUESTION_SENTENCE, Evidence, covers, find_evidence, overlaps
 from assistant.answering.passages import MAX_PASSAGES, PASSAGE_CHARS, widen
 from assistant.answering.question_parts import COMPARE, ENUMERATE, EXPLAIN, passage_kind, split_parts
 from assistant.core.layout import is_lead_in, looks_like_heading
@@ -90,8 +90,7 @@ def labelled_evidence(
         items = _passages(found_items, hits) if (part_kind or faq) else found_items
         if items and _bare(items[0]) and (wide := widen(items[0], hits)).end > items[0].end:
             # 「…次のとおり支給する。」 announces the sentence after it: shown with it (and not twice)
-            items = [wide, *(e for e in items[1:] if not (e.number == wide.number and e.start < wide.end
-                                                           and wide.start < e.end))]
+            items = [wide, *(e for e in items[1:] if not overlaps(e, wide))]
         # A lead-in without its list or a heading-like line is where the answer starts, not the answer; "what is
         # X" wants a definition and "why" a reason in the passage, not only X named.
         sure = found.confident and bool(items) and not _bare(items[0]) and _says_what_is_asked(text, items)
@@ -106,8 +105,8 @@ def labelled_evidence(
     items: list[Evidence] = []
     for part in parts:
         for ev in part.items:
-            if not any(_covers(e, ev) for e in items):
-                items = [e for e in items if not _covers(ev, e)] + [ev]
+            if not any(covers(e, ev) for e in items):
+                items = [e for e in items if not covers(ev, e)] + [ev]
     if not items:
         return LabelledEvidence(parts=parts, answer_type=answer_type)
     sure = sum(p.confident for p in parts)
@@ -126,9 +125,9 @@ def _passages(items: list[Evidence], hits: list[Hit]) -> list[Evidence]:
     out: list[Evidence] = []
     for ev in items:
         wide = widen(ev, hits)
-        if any(_covers(e, wide) for e in out):
+        if any(covers(e, wide) for e in out):
             continue
-        out = [e for e in out if not _covers(wide, e)]
+        out = [e for e in out if not covers(wide, e)]
         if out and (len(out) >= MAX_PASSAGES or sum(len(e.text) for e in out) + len(wide.text) > MAX_SHOWN_CHARS):
             break
         out.append(wide)
@@ -167,10 +166,6 @@ def _bare(ev: Evidence) -> bool:
     spans = sentence_spans(text)
     last = text[spans[-1][0] : spans[-1][1]] if spans else text
     return "\n" not in text and (is_lead_in(last) or looks_like_heading(text))
-
-
-def _covers(a: Evidence, b: Evidence) -> bool:
-    return a.number == b.number and a.start <= b.start and b.end <= a.end
 
 
 def asked_number(question: str) -> str | None:

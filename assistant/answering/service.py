@@ -20,7 +20,7 @@ from typing import Protocol
 from assistant.answering.citations import CitationChecker
 from assistant.answering.condensing import condense, rewrite
 from assistant.answering.context_budget import build_prompt
-from assistant.answering.evidence import Evidence, find_evidence
+from assistant.answering.evidence import Evidence, find_evidence, overlaps
 from assistant.answering.examples import example_questions
 from assistant.answering.injection import screen
 from assistant.answering.labels import ANSWERED, FIGURE, PARTLY, RELATED, LabelledEvidence, labelled_evidence
@@ -343,7 +343,7 @@ def render_labelled(found: LabelledEvidence, lang: str, prompts) -> str:  # noqa
     shown: list[Evidence] = []
     for i, part in enumerate(found.parts, 1):
         out.append(f"\n**（{i}）{part.question}**" if lang == "ja" else f"\n**({i}) {part.question}**")
-        new = [e for e in part.items if not any(_same(e, s) for s in shown)]
+        new = [e for e in part.items if not any(overlaps(e, s) for s in shown)]
         if not part.items:
             out.append(render("part-not-found", lang, prompts).strip())
         elif not new:  # the same passage answers this part too
@@ -351,10 +351,6 @@ def render_labelled(found: LabelledEvidence, lang: str, prompts) -> str:  # noqa
         out += [render_evidence(e, lang) for e in new]
         shown += new
     return "\n".join(out).rstrip()
-
-
-def _same(a: Evidence, b: Evidence) -> bool:
-    return a.number == b.number and a.start < b.end and b.start < a.end
 
 
 def render_evidence(e: Evidence, lang: str) -> str:

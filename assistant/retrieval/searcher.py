@@ -15,6 +15,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from assistant.kb.schema import acl_token, doc_token
 from assistant.retrieval.fusion import fuse
 
 MODES = ("hybrid", "dense", "keyword")
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z0-9&]{1,9}(?![A-Za-z])")  # as kb/defined_terms.py finds them
 
 
 @dataclass
@@ -142,38 +144,33 @@ class Searcher:
         self._scope_cache: dict[Scope, tuple[frozenset[int], faiss.IDSelector | None, np.ndarray]] = {}
 
     @functools.cached_property
-    def _terms(self) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
-        by_short: dict[str, list[str]] = {}
-        for short, long in self.kb.defined_terms():
-            by_short.setdefault(short, []).append(long)
-        by_long = sorted(((unicodedata.normalize("NFKC", lg).lower(), sh) for sh, lgs in by_short.items()
-                          for lg in lgs), key=lambda p: -len(p[0]))
-        return by_short, by_long
+    def _terms(self) -> list[tuple[str, str, str]]:
+        """(acronym, spelled-out form, that form NFKC lower-cased) of every definition, longest form first."""
+        pairs = set(self.kb.defined_terms())
+        return sorted(((short, long, unicodedata.normalize("NFKC", long).lower()) for short, long in pairs),
+                      key=lambda t: (-len(t[2]), t[0], t[1]))
 
     def defined_pairs(self, query: str) -> list[tuple[str, str]]:
         """The (acronym, spelled-out form) pairs the documents define that `query` names either way."""
-        by_short, by_long = self._terms
         text = unicodedata.normalize("NFKC", query)
-        lower = text.lower()
-        pairs = [(short, long) for short in re.findall(r"(?<![A-Za-z])[A-Z][A-Za-z0-9&]{1,9}(?![A-Za-z])", text)
-                 for long in by_short.get(short, [])]
-        pairs += [(short, next(lg for lg in by_short[short] if unicodedata.normalize("NFKC", lg).lower() == long))
-                  for long, short in by_long if len(long) >= 3 and long in lower]
-        return list(dict.fromkeys(pairs))
+        shorts, lower = set(_ACRONYM.findall(text)), text.lower()
+        return [(short, long) for short, long, key in self._terms
+                if short in shorts or (len(key) >= 3 and key in lower)]
 
     def expand(self, query: str) -> str:
         """`query` with the other form of each acronym or defined term in it, as the documents define them
-        (「ABR」 also searches 「アドレス・ベース・レジストリ」, and the other way round)."""
-        by_short, by_long = self._terms
-        if not by_short:
-            return query
+        (「ABR」 also searches 「アドレス・ベース・レジストリ」, and the other way round; at most two spelled-out forms
+        of one acronym)."""
         text = unicodedata.normalize("NFKC", query)
+        shorts, lower = set(_ACRONYM.findall(text)), text.lower()
         added: list[str] = []
-        for short in re.findall(r"(?<![A-Za-z])[A-Z][A-Za-z0-9&]{1,9}(?![A-Za-z])", text):
-            added += [lg for lg in by_short.get(short, []) if lg.lower() not in text.lower()][:2]
-        lower = text.lower()
-        for long, short in by_long:
-            if len(long) >= 3 and long in lower and short not in text and short not in added:
+        spelled: Counter[str] = Counter()
+        for short, long in self.defined_pairs(query):
+            if short in shorts:
+                if long.lower() not in lower and spelled[short] < 2:
+                    spelled[short] += 1
+                    added.append(long)
+            elif short not in text:
                 added.append(short)
         return query if not added else query + " (" + " / ".join(dict.fromkeys(added)) + ")"
 

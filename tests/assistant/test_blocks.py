@@ -7,14 +7,10 @@ from __future__ import annotations
 import docx
 import pytest
 
-from assistant.answering.service import QAService
-from assistant.core.identity import Principal
 from assistant.core.layout import cells, is_lead_in, is_table_row, to_markdown
 from assistant.core.sentences import sentence_spans
-from ingest.pipeline import Ingestor
-from tests.conftest import shipped_settings
+from tests.conftest import ask, evidence_service
 from tests.pdf_factory import text_pdf
-from tests.scripted_models import Scripted
 
 PRESS_JA = (
     "第3章 始業前点検\n"
@@ -46,7 +42,6 @@ LAB_EN = (
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, embedder):
     tmp = tmp_path_factory.mktemp("blocks")
-    settings = shipped_settings(tmp)
     corpus = tmp / "manuals"
     corpus.mkdir()
     text_pdf(corpus / "press-check.pdf", [PRESS_JA], japanese=True)
@@ -60,19 +55,8 @@ def service(tmp_path_factory, embedder):
         row.cells[0].text, row.cells[1].text = a, b
     d.add_paragraph("Return the badge at reception when you leave.")
     d.save(corpus / "visitors.docx")
-    assert Ingestor(settings, lambda: embedder).run([corpus]).counts["failed"] == 0
-    from assistant.services import Assistant
-
-    assistant = Assistant(settings, model=Scripted(""), embedder=embedder)
-    yield QAService(settings, assistant.kb, Scripted(""))
-    assistant.close()
-
-
-def ask(service: QAService, question: str):
-    stream = service.ask(question, principal=Principal.everything())
-    text = "".join(stream)
-    assert text.strip() == stream.answer.text
-    return stream.answer
+    with evidence_service(tmp, corpus, embedder) as service:
+        yield service
 
 
 def test_a_japanese_pdf_lead_in_comes_with_its_table_and_header_row(service):

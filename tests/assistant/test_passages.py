@@ -13,37 +13,21 @@ import pytest
 
 from assistant.answering.labels import ANSWERED, FIGURE, PARTLY, asked_number, holds_number
 from assistant.answering.question_parts import COMPARE, ENUMERATE, EXPLAIN, PROCEDURE, passage_kind, split_parts
-from assistant.answering.service import QAService
-from assistant.core.identity import Principal
-from ingest.pipeline import Ingestor
-from tests.conftest import shipped_settings
+from tests.conftest import SAMPLES, ask, evidence_service
 from tests.pdf_factory import report_pdf
-from tests.scripted_models import Scripted
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, embedder):
     tmp = tmp_path_factory.mktemp("passages")
-    settings = shipped_settings(tmp)
     corpus = tmp / "manuals"
     corpus.mkdir()
     report_pdf(corpus / "report.pdf")
     (corpus / "canteen.md").write_text(
         "# 社員食堂\n\n社員食堂は本館の地下1階にあり、平日の11時30分から14時まで営業する。\n", encoding="utf-8"
     )
-
-    assert Ingestor(settings, lambda: embedder).run([corpus]).counts["failed"] == 0
-    from assistant.services import Assistant
-
-    assistant = Assistant(settings, model=Scripted(""), embedder=embedder)
-    yield QAService(settings, assistant.kb, Scripted(""))
-    assistant.close()
-
-
-def ask(service: QAService, question: str):
-    stream = service.ask(question, principal=Principal.everything())
-    assert "".join(stream).strip() == stream.answer.text
-    return stream.answer
+    with evidence_service(tmp, corpus, embedder) as service:
+        yield service
 
 
 def test_an_explanation_gets_its_paragraph_with_the_match_in_bold(service):
@@ -160,19 +144,13 @@ def test_a_partly_answered_question_is_not_an_abstention(service):
 def expenses(tmp_path_factory, embedder):
     """The sample expense policy alone (its figures would compete with the report's own travel table)."""
     import shutil
-    from pathlib import Path
 
     tmp = tmp_path_factory.mktemp("expenses")
-    settings = shipped_settings(tmp)
     corpus = tmp / "manuals"
     corpus.mkdir()
-    shutil.copy(Path(__file__).parents[2] / "samples" / "manuals" / "expense-travel-policy.pdf", corpus)
-    assert Ingestor(settings, lambda: embedder).run([corpus]).counts["failed"] == 0
-    from assistant.services import Assistant
-
-    assistant = Assistant(settings, model=Scripted(""), embedder=embedder)
-    yield QAService(settings, assistant.kb, Scripted(""))
-    assistant.close()
+    shutil.copy(SAMPLES / "expense-travel-policy.pdf", corpus)
+    with evidence_service(tmp, corpus, embedder) as service:
+        yield service
 
 
 def test_a_lead_in_is_shown_with_the_sentence_it_announces(expenses):
