@@ -41,12 +41,13 @@ def is_list_item(line: str) -> bool:
 
 def is_table_row(line: str) -> bool:
     """A line of table cells: " | " between cells, or (PDF) two or more Japanese cells with a space between them.
-    A sentence (it ends with 。) or a list item is not a row."""
+    A sentence (it ends with 。) or a list item is not a row, unless its cells are drawn with " | " (a cell may
+    hold sentences, the first one a number: 「(4) | 取引モニタリング… | …促進する。 | 令和6年春」)."""
     text = line.strip()
-    if not text or text.endswith(("。", "．")) or is_list_item(text):
-        return False
     if PIPE_ROW.search(text):
         return True
+    if not text or text.endswith(("。", "．")) or is_list_item(text):
+        return False
     if "。" in text:  # a sentence ends inside the line: prose that wrapped, not cells
         return False
     # One space makes a row of two cells only in a short line: a space the text keeps beside a number in a long

@@ -31,32 +31,24 @@ LIST_NUMBER = re.compile(r"[0-9０-９]{1,3}[.)．]")
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of a source passage, surrounding white space excluded; wrapped lines are
-    joined (see PASSAGE_END), and each table row is a sentence of its own (`core/layout.py`)."""
+    joined (see PASSAGE_END), and each table row is a sentence of its own, whole even when its cells hold sentences
+    (`core/layout.py`)."""
     from assistant.core.layout import is_table_row
 
     out: list[tuple[int, int]] = []
-    for start, end in _prose_spans(text):
-        piece = text[start:end]
-        if "\n" not in piece or not any(is_table_row(line) for line in piece.split("\n")):
-            out.append((start, end))
-            continue
-        pos, group = start, None  # lines: each row alone, the lines between rows together
-        for line in piece.split("\n"):
-            a, b = pos, pos + len(line)
-            pos = b + 1
-            if not line.strip():
-                continue
-            a += len(line) - len(line.lstrip())
-            b -= len(line) - len(line.rstrip())
-            if is_table_row(line):
-                if group:
-                    out.append(group)
-                    group = None
-                out.append((a, b))
-            else:
-                group = (group[0], b) if group else (a, b)
-        if group:
-            out.append(group)
+    pos, prose = 0, 0  # prose: where the text since the last row starts
+
+    def flush(end: int) -> None:
+        out.extend((prose + a, prose + b) for a, b in _prose_spans(text[prose:end]))
+
+    for line in text.split("\n"):
+        a, b = pos, pos + len(line)
+        pos = b + 1
+        if line.strip() and is_table_row(line):
+            flush(a)
+            out.append((a + len(line) - len(line.lstrip()), b - (len(line) - len(line.rstrip()))))
+            prose = min(pos, len(text))
+    flush(len(text))
     return out
 
 

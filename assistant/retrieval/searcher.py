@@ -114,10 +114,14 @@ class Scope:
 
 
 def _join_overlapping(a: str, b: str, max_overlap: int = 400) -> str:
-    """Concatenate adjacent chunks without repeating the overlap the splitter put between them."""
+    """Concatenate adjacent chunks without repeating the overlap the splitter put between them, nor the header row
+    the chunker put before the next rows of a table."""
     for n in range(min(len(a), len(b), max_overlap), 10, -1):
         if a.endswith(b[:n]):
             return a + b[n:]
+    head, _, rest = b.partition("\n")
+    if rest and " | " in head and " | " in a.rsplit("\n", 1)[-1] and head in a.split("\n"):
+        return a + "\n" + rest
     return a + "\n" + b
 
 

@@ -24,3 +24,11 @@ def test_ordinary_ends_still_split_in_both_languages():
 
 def test_a_sentence_ending_in_a_capital_letter_word_still_ends():
     assert _pieces("Connect to the VPN. Then open SAP. Done.") == ["Connect to the VPN.", "Then open SAP.", "Done."]
+
+
+def test_a_table_row_is_one_sentence_even_when_its_cells_hold_sentences():
+    passage = ("期限は次の表のとおり。\n項目 | 行動内容 | 期限\n"
+               "(4) | 共同システムの実用化 | 実用化を図る。政府広報も活用する。 | 令和6年春\n以上。")
+    pieces = [passage[a:b] for a, b in sentence_spans(passage)]
+    assert pieces == ["期限は次の表のとおり。", "項目 | 行動内容 | 期限",
+                      "(4) | 共同システムの実用化 | 実用化を図る。政府広報も活用する。 | 令和6年春", "以上。"]

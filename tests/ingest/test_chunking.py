@@ -95,3 +95,23 @@ def test_every_chunk_is_mapped_to_the_page_its_text_starts_on(embedder):
         first_page = int(c.text.split(" of page ")[1].split()[0])
         last_page = int(c.text.rsplit(" of page ", 1)[1].split()[0])
         assert (c.page_start, c.page_end) == (first_page, last_page), c.text
+
+
+def test_table_rows_are_never_cut_and_later_chunks_repeat_the_header(embedder):
+    """A cleaning table's row holds four steps (「①…④乾拭きし…」): cut, its last steps landed in a chunk without the
+    row's name, and the evidence showed half a procedure."""
+    header = "項目 | 頻度 | 清掃・洗浄手順 | メンテナンス手順"
+    steps = ("①整理整頓し、不要なものは捨てる。②薄めた中性洗剤等を浸した布巾で拭く。③清潔な布巾で水拭きする。"
+             "④乾拭きし、必要に応じてアルコールを噴霧し、消毒する。")
+    rows = [f"{name} | 毎週 | {steps} | パッキングの状況を確認する。" for name in ("冷蔵庫", "冷凍庫", "製氷機")]
+    short = [f"棚{i} | 毎日 | 拭く | - " for i in range(8)]
+    text = "清掃は次の表のとおり行う。\n" + "\n".join([header, *rows, *short]) + "\n以上のとおり記録する。"
+    chunks = Chunker(embedder.count_tokens, 60, 10).chunk(_doc([Block(text, 3, ["清掃"])]), "k")
+    for row in rows:
+        holding = [c for c in chunks if row in c.text]
+        assert len(holding) == 1 and embedder.count_tokens(row) > 60  # whole, though longer than a chunk
+    table_chunks = [c for c in chunks if " | " in c.text]
+    assert all(c.text.startswith(header) for c in table_chunks), [c.text[:40] for c in table_chunks]
+    grouped = [c for c in table_chunks if "棚0" in c.text]
+    assert len(grouped) == 1 and "棚1" in grouped[0].text  # short rows share a chunk
+    assert all(c.page_start == 3 for c in chunks)

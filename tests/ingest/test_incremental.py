@@ -6,6 +6,8 @@ import pdf_factory as pf
 from conftest import SAMPLES
 
 from assistant.kb import KnowledgeBase
+from ingest.chunking import CHUNKER_VERSION
+from ingest.failures import PARSER_VERSION
 
 
 def _by_name(report):
@@ -40,7 +42,8 @@ def test_a_new_chunk_size_rechunks_every_file_once(make_ingestor, settings, samp
     assert rerun.counts["replaced"] == 5, rerun.counts
     kb = KnowledgeBase.open(settings.paths.kb_dir)
     assert kb.counts()["chunks"] > big and kb.verify() == []
-    assert {d.metadata["chunking"] for d in kb.documents()} == {f"2/3t/{settings.chunking.chunk_tokens}/8/20"}
+    made = f"{CHUNKER_VERSION}/{PARSER_VERSION}t/{settings.chunking.chunk_tokens}/8/20"
+    assert {d.metadata["chunking"] for d in kb.documents()} == {made}
     assert make_ingestor().run([samples_copy]).counts["skipped"] == 5
 
 
