@@ -39,7 +39,7 @@ QUESTION_TYPES: list[tuple[str, re.Pattern[str]]] = [
 _NUMBER = r"[0-9０-９〇一二三四五六七八九十百千万億]"
 SENTENCE_FEATURES: dict[str, re.Pattern[str]] = {
     AMOUNT: re.compile(
-        _NUMBER + r"[0-9,.０-９，．万千]*\s*(?:円|ドル|米ドル|ユーロ|元|ポンド|yen|dollars?|usd|jpy|eur|euros?)"
+        _NUMBER + r"[0-9,.０-９，．万千億兆]*\s*(?:円|ドル|米ドル|ユーロ|元|ポンド|yen|dollars?|usd|jpy|eur|euros?)"
         r"|[$€¥£]\s*\d|(?:円|ドル)相当", re.I),
     TIME: re.compile(
         _NUMBER + r"+\s*(?:日|時間|時|分|秒|週間|週|か月|ヶ月|カ月|箇月|年|営業日|days?|hours?|minutes?|seconds?|weeks?"
@@ -59,11 +59,23 @@ SENTENCE_FEATURES: dict[str, re.Pattern[str]] = {
 }
 
 
+# A yes/no question (「…費用を…から減じることはできますか」 "Can I claim the cost of…?") names a cost without asking for
+# an amount: a noun alone (費用, 金額, cost) gives the kind only when the question asks what or how much.
+_YES_NO = re.compile(r"(?:できます|あります|います|られます|必要です|可能です|よいです|いいです|なります|ません|ます)か[?？]?\s*$"
+                     r"|^\s*(?:can|could|may|is|are|do|does|should|will|must)\b", re.I)
+_ASKS = re.compile(r"何|なに|いくら|幾ら|いくつ|どの|どれ|どこ|どう|どんな|いつ|誰|だれ|教えて|示して|ください|\?$"
+                   r"|\b(?:what|which|how|when|where|who)\b", re.I)
+_NOUN_ONLY = {AMOUNT: re.compile(r"いくら|幾ら|何円|\bhow much\b", re.I)}
+
+
 def question_type(question: str) -> str | None:
     """The kind of answer asked for; None when the question does not say (what is, why, explain...)."""
     text = unicodedata.normalize("NFKC", question)
+    yes_no = bool(_YES_NO.search(text)) and not _ASKS.search(text.rstrip("?？ "))
     for kind, pattern in QUESTION_TYPES:
         if pattern.search(text):
+            if yes_no and kind in _NOUN_ONLY and not _NOUN_ONLY[kind].search(text):
+                continue
             return kind
     return None
 

@@ -140,7 +140,7 @@ _DEFINITION_ASKED = re.compile(r"とは(?:何|なに|どのような|どんな|�
                                r"|^\s*what (?:is|are) (?:an? )?(?!the\b)[\w\-]+(?: [\w\-]+){0,3}\s*\?\s*$"
                                r"|\bwhat does .+ (?:mean|stand for)\b", re.I)
 _KIND_ASKED = re.compile(r"(?:どのような|どんな|どういう)([一-龥ァ-ヶー]{1,8})")  # 「…とはどのような契約形態ですか」
-_DEFINES = re.compile(r"とは|すなわち|と呼ば|を指す|をいう|という。|のこと|を意味|と定義|の略"
+_DEFINES = re.compile(r"とは|すなわち|と呼ば|を指す|をいう|という。|のこと|こと。|を意味|と定義|の略"
                       r"|[(（][^()（）]{2,40}[)）]は、|[(（]\s*[A-Z][A-Za-z0-9&]{1,9}\s*[)）]"
                       r"|\b(?:is|are) (?:a|an|the)\b|\bmeans?\b|\brefers? to\b|\bdefined as\b|\bstands? for\b", re.I)
 _REASON_ASKED = re.compile(r"なぜ|何故|理由|どうして|\bwhy\b|\breason", re.I)

@@ -46,6 +46,9 @@ _TAIL = re.compile(
 _PAIR = re.compile(
     r"(?P<x>[^、。？?]+?)と(?!して|する|なる|いう|共に|とも|答え|回答|言|考え|思)(?P<y>[^、。？?と]+?)(?P<p>は|の|を|が|で)(?P<rest>[^、。]*?(?:それぞれ|違い|差|使い分け|比較).*)$"
 )
+_PAIR_TOPIC = re.compile(
+    r"(?P<x>[^、。？?]+?)と(?!して|する|なる|いう|共に|とも)(?P<y>[^、。？?と]{2,}?)(?P<p>は|を|が|で|に)(?P<rest>それぞれ.*)$"
+)
 _COMPARE_WORD = re.compile(r"(?:の)?(?:違い|差異|差|使い分け|比較).*$")
 _EN_PAIR = re.compile(r"\b(?:difference|differences|compare|comparison)\s+(?:between|of)\s+(?P<x>.+?)\s+and\s+"
                       r"(?P<y>.+?)[?.]?$", re.I)
@@ -84,6 +87,10 @@ def _split_japanese(q: str) -> list[str]:
         first, second = q[: m.start()], q[m.end():]
         if len(first) >= 6 and len(second) >= 6:
             return [first, second]
+    if m := _PAIR_TOPIC.search(q):  # 「Aの負債としての預貯金と家計の預貯金はそれぞれ」: two whole topics
+        prefix, rest = q[: m.start()], m.group("rest").replace("それぞれ", "", 1)
+        y = _shared_modifier(m.group("x"), m.group("y"))
+        return [f"{prefix}{m.group('x')}{m.group('p')}{rest}", f"{prefix}{y}{m.group('p')}{rest}"]
     if m := _PAIR.search(q):
         prefix = q[: m.start()]
         x, y, p, rest = m.group("x"), m.group("y"), m.group("p"), m.group("rest")
@@ -97,6 +104,15 @@ def _split_japanese(q: str) -> list[str]:
         rest = rest.replace("それぞれ", "")
         return [f"{prefix}{x}{p}{rest}", f"{prefix}{head}{y}{p}{rest}"]
     return [q]
+
+
+def _shared_modifier(x: str, y: str) -> str:
+    """`y` with the clause that modifies `x`'s noun when `y` is a bare noun: in 「ECサイトに食品表示情報を掲載する
+    メリットと留意事項」 the 留意事項 are those of posting the labels too."""
+    if not re.fullmatch(r"[一-龥ァ-ヶー]{1,8}", y):
+        return y
+    m = re.search(r"^(.*[るたいな])[一-龥ァ-ヶー]{1,8}$", x)
+    return m.group(1) + y if m and len(m.group(1)) >= 4 else y
 
 
 def _split_english(q: str) -> list[str]:

@@ -324,6 +324,8 @@ class Searcher:
             frozenset(tags) if tags is not None else None,
         )
         n = max(self.settings.candidates, k)
+        if mode in ("hybrid", "dense") and vector is None and self.kb.index is not None and self.kb.index.ntotal:
+            vector = self.embedder.embed_queries([query])[0]
         dense = self.dense(query, n, scope, vector) if mode in ("hybrid", "dense") else []
         keyword = self.keyword(query, n, scope) if mode in ("hybrid", "keyword") else []
         wd, wk = self.weights(query) if mode == "hybrid" else (1.0, 1.0)
@@ -337,7 +339,28 @@ class Searcher:
                 self.reranker.rerank(query, hits[: self.settings.rerank_candidates])
                 + hits[self.settings.rerank_candidates :]
             )
-        return self._sections(hits, k, self.settings.neighbours if neighbours is None else neighbours)
+        out = self._sections(hits, k, self.settings.neighbours if neighbours is None else neighbours)
+        if vector is not None:
+            self._fill_dense_scores(out, vector)
+        return out
+
+    def _fill_dense_scores(self, hits: list[Hit], vector: np.ndarray) -> None:
+        """A hit only the keyword ranker found gets its cosine too (from its stored vector): how close the closest
+        result is to the question must not read 0 because the closest one was found by its words."""
+        missing = [h for h in hits if h.dense_score is None]
+        if not missing:
+            return
+        marks = ",".join("?" * len(missing))
+        rows = self.kb.conn.execute(
+            f"SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash WHERE c.id IN ({marks})",
+            [h.id for h in missing],
+        ).fetchall()
+        stored = {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
+        q = np.asarray(vector, dtype=np.float32).reshape(-1)
+        for hit in missing:
+            v = stored.get(hit.id)
+            if v is not None and v.shape == q.shape:
+                hit.dense_score = float(np.dot(v, q))
 
     def _load(self, ids: list[int], fused: dict[int, dict[str, float]]) -> list[Hit]:
         if not ids:
