@@ -22,7 +22,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answering.answer_types import STEPS, has_type, question_type
-from assistant.core.layout import LIST_ITEM, NUMBERED, is_lead_in, is_list_item, is_table_row, to_markdown
+from assistant.core.layout import (
+    LIST_ITEM,
+    NUMBERED,
+    is_lead_in,
+    is_list_item,
+    is_outline_heading,
+    is_table_row,
+    looks_like_heading,
+    to_markdown,
+)
 from assistant.core.sentences import sentence_spans, unwrap
 from assistant.core.terms import topic_terms, weighted_share
 from assistant.kb.keywords import match_stem
@@ -79,7 +88,8 @@ class Evidence:
         for a, b in sorted(self.highlights, reverse=True):
             a, b = max(a, self.start) - self.start, min(b, self.end) - self.start
             piece = text[a:b]
-            plain = not any(is_table_row(ln) or is_list_item(ln) for ln in piece.strip().split("\n"))
+            plain = not any(is_table_row(ln) or is_list_item(ln) or is_outline_heading(ln) or looks_like_heading(ln)
+                            for ln in piece.strip().split("\n"))
             if 0 < b - a < len(text) and piece.strip() and plain:
                 lead, trail = len(piece) - len(piece.lstrip()), len(piece) - len(piece.rstrip())
                 text = text[: a + lead] + "**" + piece.strip() + "**" + text[b - trail :]

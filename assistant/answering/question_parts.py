@@ -87,7 +87,8 @@ def _split_japanese(q: str) -> list[str]:
         first, second = q[: m.start()], q[m.end():]
         if len(first) >= 6 and len(second) >= 6:
             return [first, second]
-    if m := _PAIR_TOPIC.search(q):  # 「Aの負債としての預貯金と家計の預貯金はそれぞれ」: two whole topics
+    if (m := _PAIR_TOPIC.search(q)) and not re.match(r"[0-9]", m.group("y")):
+        # 「Aの負債としての預貯金と家計の預貯金はそれぞれ」: two whole topics (「2007年と2020年で」: below)
         prefix, rest = q[: m.start()], m.group("rest").replace("それぞれ", "", 1)
         y = _shared_modifier(m.group("x"), m.group("y"))
         return [f"{prefix}{m.group('x')}{m.group('p')}{rest}", f"{prefix}{y}{m.group('p')}{rest}"]

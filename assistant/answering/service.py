@@ -10,6 +10,7 @@ keeps an old generation on disk.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import unicodedata
@@ -356,17 +357,25 @@ def render_labelled(found: LabelledEvidence, lang: str, prompts) -> str:  # noqa
 def render_evidence(e: Evidence, lang: str) -> str:
     """One evidence item as the user sees it: a sentence in quotes with its source number; a list or table as
     Markdown (its lead-in quoted), the number after it."""
-    quote = "「{}」[{}]" if lang == "ja" else '"{}" [{}]'
     shown = e.markdown
     blocks = shown.split("\n\n")
+    if len(blocks) > 1 and re.fullmatch(r"\*\*[^*\n]+\*\*", blocks[0]):  # the heading of what follows: above it
+        shown = shown.partition("\n\n")[2]
+        return blocks[0] + "\n" + _render_shown(shown, e.number, lang)
+    return _render_shown(shown, e.number, lang)
+
+
+def _render_shown(shown: str, number_: int, lang: str) -> str:
+    quote = "「{}」[{}]" if lang == "ja" else '"{}" [{}]'
+    blocks = shown.split("\n\n")
     if not any(b.startswith("|") or is_list_item(b) for b in blocks):  # prose only: one quote
-        return quote.format(("" if lang == "ja" else " ").join(blocks), e.number)
+        return quote.format(("" if lang == "ja" else " ").join(blocks), number_)
     head, _, rest = shown.partition("\n\n")
     # A table cannot carry the number on its last row: it goes in a line of its own after it.
-    number = f"\n\n[{e.number}]" if shown.rstrip().endswith("|") else f" [{e.number}]"
+    number = f"\n\n[{number_}]" if shown.rstrip().endswith("|") else f" [{number_}]"
     if head.startswith("|") or is_list_item(head):
         return f"\n{shown}{number}\n"
-    return quote.format(head, e.number) + f"\n\n{rest}\n"  # the quoted lead-in carries the number
+    return quote.format(head, number_) + f"\n\n{rest}\n"  # the quoted lead-in carries the number
 
 
 def _bare(text: str) -> str:

@@ -27,6 +27,20 @@ LEAD_IN = re.compile(
 HEADING = re.compile(r"^(?:第[0-9一二三四五六七八九十百]+[章節条部]|[0-9]+(?:\.[0-9]+)*\.?\s+\S|[■◆●□▼【])")
 
 
+# Japanese outline markers: 「ア 簡易型」「(イ) 特別簡易型」「(1) 総合評価方式のタイプについて」「（２）技術力の評価」.
+OUTLINE = re.compile(
+    r"^\s*(?:[ア-ン](?=[ 　])|[(（](?:[0-9０-９]{1,2}|[ア-ン]|[一二三四五六七八九十]{1,2}|[a-zａ-ｚ])[)）])[ 　]*(?=\S)"
+)
+
+
+def is_outline_heading(line: str) -> bool:
+    """A short line opened by an outline marker, without a sentence end: the heading of what follows."""
+    s = line.strip()
+    m = OUTLINE.match(s)
+    return (bool(m) and 2 <= len(s) - m.end() and len(s) <= 40 and not CELL_GAP.search(s[m.end():])
+            and not s.endswith(("。", "．", ".", "、", ",", "：", ":")))
+
+
 def looks_like_heading(line: str) -> bool:
     """A numbered or marked short line ("3.2 Returns", "第2章 経費", "■ 注意") without sentence end."""
     s = line.strip()
@@ -50,6 +64,8 @@ def is_table_row(line: str) -> bool:
         return False
     if "。" in text:  # a sentence ends inside the line: prose that wrapped, not cells
         return False
+    if (m := OUTLINE.match(text)) and not CELL_GAP.search(text[m.end():]):
+        return False  # 「ア 簡易型」: the space follows an outline marker, not a cell
     # One space makes a row of two cells only in a short line: a space the text keeps beside a number in a long
     # line of prose (「2000 年代においては、前半に、…」) is not a cell gap.
     gaps = len(CELL_GAP.findall(text))
@@ -70,7 +86,7 @@ def is_lead_in(sentence: str) -> bool:
 
 def to_markdown(text: str) -> str:
     """`text` (a slice of a passage) for a reader: table rows as one Markdown table (the first row is its header),
-    list items one per line, wrapped lines of prose joined."""
+    list items one per line, a heading line in bold on its own, wrapped lines of prose joined."""
     from assistant.core.sentences import unwrap
 
     out: list[tuple[str, str]] = []  # (kind, markdown) of each block
@@ -96,7 +112,11 @@ def to_markdown(text: str) -> str:
     for line in text.split("\n"):
         if not line.strip():
             continue
-        if is_table_row(line):
+        if is_outline_heading(line) or (looks_like_heading(line) and not PIPE_ROW.search(line)):
+            flush_prose()
+            flush_rows()
+            out.append(("heading", f"**{line.strip()}**"))
+        elif is_table_row(line):
             flush_prose()
             row = cells(line)
             if not rows or row != rows[0]:  # a chunk inside a table repeats its header row: shown once

@@ -27,7 +27,7 @@ import numpy as np
 from assistant.core.config import RetrievalSettings
 from assistant.core.identity import Principal, require_principal
 from assistant.core.language import contains_japanese
-from assistant.core.layout import is_lead_in, is_list_item, is_table_row
+from assistant.core.layout import is_lead_in, is_list_item, is_outline_heading, is_table_row, looks_like_heading
 from assistant.core.pages import read_by_ocr
 from assistant.embeddings import BaseEmbedder
 from assistant.kb import vector_index
@@ -429,7 +429,7 @@ class Searcher:
         rows = self.kb.conn.execute(
             "SELECT id, ordinal, text, n_tokens, heading_path, page_start, page_end FROM chunks "
             "WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
-            (hit.doc_id, hit.ordinal - width, hit.ordinal + width),
+            (hit.doc_id, hit.ordinal - width - 2, hit.ordinal + width + 2),  # two more to finish a cut sentence
         ).fetchall()
         key = _section_key(hit)
         same = {
@@ -459,7 +459,14 @@ class Searcher:
         if after is not None and (widened := _sentence_end(context, after["text"])) != context:
             context = widened
             hit.page_end = max(hit.page_end, after["page_start"])
-        if after is not None and is_lead_in(context.rsplit("\n", 1)[-1]):
+        last_line = context.rsplit("\n", 1)[-1].strip()
+        if after is not None and (looks_like_heading(last_line) or is_outline_heading(last_line)):
+            # 「イ 特別簡易型」 ends the context: what it heads comes with it (its first chunk, sentences whole).
+            context = _join_overlapping(context, after["text"])
+            hit.page_end = max(hit.page_end, after["page_end"])
+            if (further := same.get(hi + 2)) is not None:
+                context = _sentence_end(context, further["text"])
+        elif after is not None and is_lead_in(context.rsplit("\n", 1)[-1]):
             # 「…以下の2種類があります。」 ends the context: its list or table comes with it.
             block = _block_after(context, [same[o]["text"] for o in range(hi + 1, hi + 1 + width) if o in same])
             if block:
@@ -486,7 +493,10 @@ def _boundaries(text: str) -> list[int]:
 
 
 def _sentence_start(before: str, context: str) -> str:
-    """`context` starting at the start of its first sentence: the cut sentence's beginning taken from `before`."""
+    """`context` starting at the start of its first sentence: the cut sentence's beginning taken from `before`.
+    A context starting with a table row starts whole (the chunker never cuts a row)."""
+    if " | " in context.split("\n", 1)[0]:
+        return context
     joined = _join_overlapping(before, context)
     start = len(joined) - len(context)
     head = joined[max(0, start - WHOLE_SENTENCE_CHARS) : start]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import docx
 import pytest
 
-from assistant.core.layout import cells, is_lead_in, is_table_row, to_markdown
+from assistant.core.layout import cells, is_lead_in, is_outline_heading, is_table_row, to_markdown
 from assistant.core.sentences import sentence_spans
 from tests.conftest import ask, evidence_service
 from tests.pdf_factory import text_pdf
@@ -98,6 +98,10 @@ def test_a_docx_lead_in_brings_its_table(service):
     ("毎日の作業開始前に、次の項目を点検し、点検表に記録する。", False),
     ("1. Raise the sash to the marked working height of 40 cm.", False),
     ("The hood must be on before any work with solvents", False),
+    ("イ 特別簡易型", False),  # an outline heading: the space follows its marker
+    ("(1) 総合評価方式のタイプについて", False),
+    ("ア 簡易型 30点 20点", True),
+    ("(4) | 共同システムの実用化 | 実用化を図る。広報も活用する。 | 令和6年春", True),
 ])
 def test_table_rows(line, row):
     assert is_table_row(line) is row
@@ -117,3 +121,15 @@ def test_rows_are_sentences_of_their_own_and_markdown_keeps_the_layout():
         "上限を超える場合は承認を得る。"]
     assert to_markdown(passage) == ("宿泊費は次のとおりとする。\n\n| 区分 | 東京 | その他 |\n| --- | --- | --- |\n"
                                     "| 一般社員 | 12,000円 | 10,000円 |\n\n上限を超える場合は承認を得る。")
+
+
+def test_outline_headings_stand_apart_from_the_text_they_head():
+    """「ア 簡易型」「(イ) 特別簡易型」 head what follows: once read as two-cell table rows, they were shown as one-row
+    tables and a passage ran across them."""
+    assert all(map(is_outline_heading, ["ア 簡易型", "(イ) 特別簡易型", "（２）技術力の評価", "(1) 定義"]))
+    assert not any(map(is_outline_heading, ["アイロン", "ア 簡易型では、業務実施方針を求める。", "(1)"]))
+    passage = "資料を求める。\nイ 特別簡易型\n簡易型に準じて、業務実施方針を\n求めることを要さない場合に選択する。"
+    assert [passage[a:b] for a, b in sentence_spans(passage)] == [
+        "資料を求める。", "イ 特別簡易型", "簡易型に準じて、業務実施方針を\n求めることを要さない場合に選択する。"]
+    assert to_markdown(passage[passage.index("イ"):]) == (
+        "**イ 特別簡易型**\n\n簡易型に準じて、業務実施方針を求めることを要さない場合に選択する。")

@@ -38,3 +38,14 @@ def test_a_sentence_opening_with_he_or_she_brings_the_one_naming_the_person():
     passage = "Peyton Manning led the Broncos. He is the oldest quarterback to play in a Super Bowl. Tickets sold out."
     found = find_evidence("Who is the oldest quarterback to play in a Super Bowl?", [_hit(passage)], idf, _tokens)
     assert "Peyton Manning" in found.items[0].quote
+
+
+def test_a_yes_no_question_that_names_a_cost_asks_for_no_amount():
+    from assistant.answering.answer_types import AMOUNT, has_type, question_type
+
+    assert question_type("手直し費用を下請代金から減じることはできますか？") is None
+    assert question_type("Can I claim the cost of a taxi?") is None
+    assert question_type("出張の費用はいくらですか？") == AMOUNT
+    assert question_type("宿泊費の上限額を教えてください。") == AMOUNT
+    assert question_type("What is the cost of a taxi?") == AMOUNT
+    assert has_type("預貯金は453兆円増加し", AMOUNT) and has_type("予算は1.2億円", AMOUNT)
