@@ -25,6 +25,8 @@ from assistant.answering.answer_types import STEPS, has_type, question_type
 from assistant.core.layout import (
     LIST_ITEM,
     NUMBERED,
+    OUTLINE,
+    cells,
     is_lead_in,
     is_list_item,
     is_outline_heading,
@@ -128,6 +130,7 @@ def find_evidence(
         return found
 
     weights = {t: idf.get(t, 0.0) for t in topic_terms(question, tokens)}
+    asked = _plain(question)
     for t in topic_terms(query, tokens) if query else ():
         weights.setdefault(t, CARRIED_WEIGHT * idf.get(t, 0.0))
     weights = {match_stem(t): w for t, w in weights.items()}
@@ -166,6 +169,12 @@ def find_evidence(
         cosines = similarity([unwrap(c[2].text) for c in top])
         top = [(sc + DENSE_WEIGHT * cos, sh, ev) for (sc, sh, ev), cos in zip(top, cosines, strict=True)]
         candidates = sorted(top, key=lambda c: (-c[0], c[2].number, c[2].start)) + candidates[DENSE_TOP:]
+    # A table row or outline heading the question names by its label (「メリット | …」) is the answer's own place: it
+    # goes first even when a sentence that repeats the question's words (and so reads closer) scored higher.
+    labelled = [c for c in candidates[:DENSE_TOP] if c[1] >= CONFIDENT_SHARE and _labelled_by(c[2].text, asked)]
+    if labelled and labelled[0] is not candidates[0]:
+        candidates.remove(labelled[0])
+        candidates.insert(0, (max(labelled[0][0], candidates[0][0]), *labelled[0][1:]))
     best_score, best_share, best = candidates[0]
     chosen = [best]
     for score, _, ev in candidates[1:]:
@@ -199,6 +208,25 @@ def find_evidence(
     if kind in (None, STEPS):
         shown = [e for e in shown if e in with_block] + [e for e in shown if e not in with_block]
     return EvidenceResult(shown, confident, kind)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[\s・「」『』()（）]", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def _labelled_by(text: str, asked: str) -> bool:
+    """The candidate is a table row or an outline heading whose label the question names: 「メリット | 消費者から…」
+    for 「…のメリットを教えて」, 「イ 特別簡易型」 for 「…と特別簡易型の違い」. Such a row or heading is the answer's
+    own place, where a sentence that repeats the question's words (and scores as well) only introduces it."""
+    first = text.split("\n", 1)[0]
+    if is_table_row(first):
+        label = cells(first)[0]
+    elif (m := OUTLINE.match(first)) and is_outline_heading(first):
+        label = first[m.end():]
+    else:
+        return False
+    label = _plain(label)
+    return len(label) >= 2 and label in asked
 
 
 def _share(weights: dict[str, float], total: float, found: set[str], heading: set[str]) -> float:

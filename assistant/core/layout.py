@@ -15,7 +15,7 @@ import unicodedata
 LIST_ITEM = re.compile(r"^\s*(?:[0-9０-９]{1,2}[.)．、](?!\d)|[-•・●■*①-⑳](?=\s|[^\x00-\x7f]))\s*")
 NUMBERED = re.compile(r"^\s*([0-9０-９]{1,2})[.)．、](?!\d)")
 _CJK = r"\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f々〆ヵヶ"
-PIPE_ROW = re.compile(r"\S\s\|\s\S")
+PIPE_ROW = re.compile(r"\S\s+\|\s+\S")
 CELL_GAP = re.compile(rf"(?<=[{_CJK}）)」]) +(?=[{_CJK}0-9（(「A-Za-z])|(?<=[0-9A-Za-z%)]) +(?=[{_CJK}（(「])")
 LEAD_IN = re.compile(
     r"^(?:表|図表)\s*[0-9０-９][0-9０-９\-.．]*\s|^table\s+\d+[.:]?\s|[：:]\s*$|次の(?!日|週|月|年|営業日|回|朝|便|方)|以下の(?!場合)|下記の|下表|次表"
