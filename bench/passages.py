@@ -76,7 +76,8 @@ def mid_sentence(ev, passage: str) -> tuple[bool, bool]:  # noqa: ANN001
     starts = first in "、。,.)]）」』】:;" or (text[0].islower() and text[0].isascii())
     if "\u3041" <= text[0] <= "\u309f" and not text.startswith(SENTENCE_OPENERS):
         starts = True
-    if re.match(r"^[0-9０-９.,，．]+[%％)）]", text):  # 「末):99.9%)に…」: the tail of a figure
+    # 「末):99.9%)に…」: the tail of a figure ("5) 可用性の向上" opens an item)
+    if re.match(r"^[0-9０-９.,，．]+[%％)）][\u3041-\u309f、。,]", text):
         starts = True
     last_line = text.splitlines()[-1].strip()
     block = is_list_item(last_line) or is_table_row(last_line)

@@ -233,8 +233,8 @@ def scanned_pdf(src: Path, dest: Path, pages: list[int] | None = None, dpi: int 
 def report_pdf(path: Path) -> Path:
     """A Japanese report laid out the way real ones are (issue 24): a running header and page numbers, an acronym
     defined on one page and used alone on another, a ruled table that runs over a page break (its header only on
-    the first page, one cell wrapped), a page set in two columns of prose drawn line across line, and a chart
-    whose numbers are only in the drawing."""
+    the first page, one cell wrapped), a page set in two columns of prose drawn line across line, a chart
+    whose numbers are only in the drawing, and a term whose definition is a footnote."""
     pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
     font = "HeiseiKakuGo-W5"
     c = canvas.Canvas(str(path), pagesize=A4)
@@ -313,6 +313,20 @@ def report_pdf(path: Path) -> Path:
         draw.text((50 + 110 * i, 180 - h), f"{h // 3}%", fill="black")
     c.drawImage(ImageReader(img), 60, 480, width=400, height=220)
     lines(460, ["図1 部署別の残業時間の割合", "5 今後の予定", "ABRの整備は2027年3月末までに完了する予定である。"])
+    c.showPage()
+    # p.5: a term with a footnote mark (digits set small and raised), its note at the foot of the page
+    page_frame(5)
+    lines(770, ["6 経費精算"])
+    c.drawString(60, 754, "経費の精算はスマート精算")
+    x = 60 + c.stringWidth("経費の精算はスマート精算", font, 10.5)
+    c.setFont(font, 6)
+    c.drawString(x, 758, "1")
+    c.setFont(font, 10.5)
+    c.drawString(x + c.stringWidth("1", font, 6), 754, "で行い、領収書は月末までに経理課へ提出する。")
+    c.setFont(font, 5)
+    c.drawString(60, 64, "1")
+    c.setFont(font, 8)
+    c.drawString(63, 62, "経費の申請から承認、振込までを一つの画面で行う社内システム。")
     c.showPage()
     c.save()
     return path

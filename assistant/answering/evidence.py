@@ -43,6 +43,7 @@ TYPE_BONUS = 0.25  # a sentence holding the kind of answer asked for
 TYPE_PENALTY = 0.1  # one that does not, when the question asks for a kind
 HEADING_WEIGHT = 0.5  # a question word found only in the passage's section heading counts this much
 CARRIED_WEIGHT = 0.5  # a word a follow-up's query carried over from the previous question
+PREFER_MARGIN = 0.25  # a preferred sentence may hold this much less of the question's words than the best one
 RANK_PRIOR = 0.04  # per rank step: the better-ranked passage wins a tie
 PAIR_COST = 0.05  # two sentences must score this much better than one to be shown together
 CONFIDENT_SHARE = 0.5  # the best sentence (with its heading) holds at least this share of the question's weight
@@ -113,10 +114,13 @@ def find_evidence(
     query: str = "",
     similarity: Callable[[list[str]], list[float]] | None = None,
     aliases: Sequence[tuple[str, str]] = (),
+    prefer: Callable[[str], bool] | None = None,
 ) -> EvidenceResult:
     """The best sentences of `hits` (numbered from 1, as the sources are) for `question`. `query` is what was
     searched for a follow-up: words it carried over from the conversation count half as much as the question's.
-    `aliases` are (acronym, spelled-out form) pairs: a sentence holding one form holds the other's words too."""
+    `aliases` are (acronym, spelled-out form) pairs: a sentence holding one form holds the other's words too.
+    `prefer`: a sentence that says what is asked (a definition for "what is X", a reason for "why": labels.py) goes
+    first among those that hold the question's words as well as the best does."""
     kind = question_type(question) or (question_type(query) if query else None)
     alias_words = [({match_stem(t) for t in tokens(a)}, {match_stem(t) for t in tokens(b)}) for a, b in aliases]
 
@@ -171,10 +175,16 @@ def find_evidence(
         candidates = sorted(top, key=lambda c: (-c[0], c[2].number, c[2].start)) + candidates[DENSE_TOP:]
     # A table row or outline heading the question names by its label (「メリット | …」) is the answer's own place: it
     # goes first even when a sentence that repeats the question's words (and so reads closer) scored higher.
-    labelled = [c for c in candidates[:DENSE_TOP] if c[1] >= CONFIDENT_SHARE and _labelled_by(c[2].text, asked)]
-    if labelled and labelled[0] is not candidates[0]:
-        candidates.remove(labelled[0])
-        candidates.insert(0, (max(labelled[0][0], candidates[0][0]), *labelled[0][1:]))
+    for wanted in (lambda t: _labelled_by(t, asked), prefer):
+        if wanted is None or wanted(candidates[0][2].text):
+            continue
+        top = candidates[0][1]
+        better = [c for c in candidates[:DENSE_TOP] if c[1] >= max(CONFIDENT_SHARE, top - PREFER_MARGIN)
+                  and wanted(c[2].text)]
+        if better:
+            candidates.remove(better[0])
+            candidates.insert(0, (max(better[0][0], candidates[0][0]), *better[0][1:]))
+            break
     best_score, best_share, best = candidates[0]
     chosen = [best]
     for score, _, ev in candidates[1:]:
@@ -218,15 +228,16 @@ def _labelled_by(text: str, asked: str) -> bool:
     """The candidate is a table row or an outline heading whose label the question names: 「メリット | 消費者から…」
     for 「…のメリットを教えて」, 「イ 特別簡易型」 for 「…と特別簡易型の違い」. Such a row or heading is the answer's
     own place, where a sentence that repeats the question's words (and scores as well) only introduces it."""
-    first = text.split("\n", 1)[0]
-    if is_table_row(first):
-        label = cells(first)[0]
-    elif (m := OUTLINE.match(first)) and is_outline_heading(first):
-        label = first[m.end():]
-    else:
-        return False
-    label = _plain(label)
-    return len(label) >= 2 and label in asked
+    for line in text.split("\n"):
+        if is_table_row(line):
+            label = cells(line)[0]
+        elif (m := OUTLINE.match(line)) and is_outline_heading(line):
+            label = line[m.end():]
+        else:
+            continue
+        if len(label := _plain(label)) >= 2 and label in asked:
+            return True
+    return False
 
 
 def _share(weights: dict[str, float], total: float, found: set[str], heading: set[str]) -> float:

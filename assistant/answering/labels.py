@@ -80,7 +80,8 @@ def labelled_evidence(
     for text in texts:
         # A part is judged on its own words: the other part's words would count against it as carried ones.
         part_query = text if len(texts) > 1 else (query or question)
-        found = find_evidence(text, hits, idf, tokens, query=part_query, similarity=similarity, aliases=aliases)
+        found = find_evidence(text, hits, idf, tokens, query=part_query, similarity=similarity, aliases=aliases,
+                              prefer=_preference(text))
         answer_type = answer_type or found.answer_type
         faq = bool(found.items) and bool(QUESTION_SENTENCE.search(found.items[0].text.split("\n")[0]))
         part_kind = kind or passage_kind(text)
@@ -140,9 +141,15 @@ _DEFINITION_ASKED = re.compile(r"とは(?:何|なに|どのような|どんな|�
                                r"|^\s*what (?:is|are) (?:an? )?(?!the\b)[\w\-]+(?: [\w\-]+){0,3}\s*\?\s*$"
                                r"|\bwhat does .+ (?:mean|stand for)\b", re.I)
 _KIND_ASKED = re.compile(r"(?:どのような|どんな|どういう)([一-龥ァ-ヶー]{1,8})")  # 「…とはどのような契約形態ですか」
-_DEFINES = re.compile(r"とは|すなわち|と呼ば|を指す|をいう|という。|のこと|こと。|を意味|と定義|の略"
-                      r"|[(（][^()（）]{2,40}[)）]は、|[(（]\s*[A-Z][A-Za-z0-9&]{1,9}\s*[)）]"
-                      r"|\b(?:is|are) (?:a|an|the)\b|\bmeans?\b|\brefers? to\b|\bdefined as\b|\bstands? for\b", re.I)
+_DEFINES = re.compile(
+    r"とは|すなわち|と呼ば|を指す|をいう|という。|のこと|こと。|を意味|と定義|の略|[(（][^()（）]{2,40}[)）]は、"
+    r"|^\s*\d{1,3}（[^（）]{2,30}）"  # 「32（ベンチャーデット）ベンチャー企業に対する融資。」: the term's footnote
+    r"|\b(?:is|are) (?:a|an|the)\b|\bmeans?\b|\brefers? to\b|\bdefined as\b|\bstands? for\b", re.I | re.M)
+# 「ABR（アドレス・ベース・レジストリ）」 "ISMAP (…)": a spelled-out form in brackets defines the word beside it only
+_ACRONYM = re.compile(r"[(（]\s*[A-Z][A-Za-z0-9&]{1,9}\s*[)）]")
+_ACRONYM_OF = r"{0}\s*[(（][^()（）]{{2,40}}[)）]|[(（]\s*{0}\s*[)）]"
+_TERM_ASKED = re.compile(r"^(?:そもそも)?(?P<t>[^、。？?]{2,30}?)(?:とは|って(?:何|なに))"
+                         r"|^\s*what (?:is|are) (?:an? )?(?P<e>[\w\-]+(?: [\w\-]+){0,3})\s*\?", re.I)
 _REASON_ASKED = re.compile(r"なぜ|何故|理由|どうして|\bwhy\b|\breason", re.I)
 _GIVES_REASON = re.compile(r"ため|から|により|によって|による|背景|理由|要因|原因|\bbecause\b|\bdue to\b|\bsince\b"
                            r"|\bas a result\b|\bso that\b|\bowing to\b", re.I)
@@ -156,8 +163,23 @@ def _says_what_is_asked(question: str, items: list[Evidence]) -> bool:
         return bool(_GIVES_REASON.search(text))
     if _DEFINITION_ASKED.search(question) and passage_kind(question) not in (COMPARE, ENUMERATE):
         kind = _KIND_ASKED.search(question)
-        return bool(_DEFINES.search(text)) or bool(kind and kind.group(1) in text)
+        if kind and kind.group(1) in text:
+            return True
+        term = _TERM_ASKED.search(unicodedata.normalize("NFKC", question))
+        if term is None:
+            return bool(_DEFINES.search(text) or _ACRONYM.search(text))
+        # an acronym spelled out defines only itself: 「（REVIC）」 beside 「コロナ借換保証」 does not define the latter
+        word = re.escape(term.group("t") or term.group("e"))
+        return bool(_DEFINES.search(text) or re.search(_ACRONYM_OF.format(word), text, re.I))
     return True
+
+
+def _preference(question: str) -> Callable[[str], bool] | None:
+    """For "what is X" and "why" questions: a sentence that says what is asked (_says_what_is_asked)."""
+    if _REASON_ASKED.search(question) or (_DEFINITION_ASKED.search(question)
+                                         and passage_kind(question) not in (COMPARE, ENUMERATE)):
+        return lambda text: _says_what_is_asked(question, [Evidence(0, text, 0, len(text), 0.0, True)])
+    return None
 
 
 def _bare(ev: Evidence) -> bool:

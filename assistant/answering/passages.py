@@ -10,6 +10,7 @@ before (evidence._with_block).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from assistant.answering.evidence import Evidence
@@ -20,6 +21,8 @@ from assistant.retrieval import Hit
 PASSAGE_CHARS = 700  # a passage stops growing here
 PASSAGE_MIN = 220  # a paragraph shorter than this brings the next one
 MAX_PASSAGES = 2  # passages shown for one question (or one part of it)
+# A footnote at a page's foot (「33コラム8…参照」「32（ベンチャーデット）…」): not part of the text above or below it.
+_FOOTNOTE = re.compile(r"^[0-9]{1,3}(?:（|[^\s0-9.,．、)）%年月日])")
 
 
 def widen(ev: Evidence, hits: list[Hit]) -> Evidence:
@@ -38,7 +41,7 @@ def widen(ev: Evidence, hits: list[Hit]) -> Evidence:
         return "\n" not in passage[spans[i - 1][1] : spans[i][0]] and not _heading(text(i))
 
     def addable(i: int) -> bool:
-        return not _heading(text(i)) and not is_table_row(text(i))
+        return not _heading(text(i)) and not is_table_row(text(i)) and not _FOOTNOTE.match(text(i))
 
     while lo > 0 and joined(lo) and addable(lo - 1) and size(lo - 1, hi) <= PASSAGE_CHARS:
         lo -= 1

@@ -20,9 +20,10 @@ def split_sentences(text: str) -> list[str]:
 
 
 # In source passages a single line break is usually where a PDF line wrapped, not where a sentence ends: it ends a
-# sentence only before a blank line, a list item or a bullet.
+# sentence only before a blank line, a list item, a bullet or a footnote.
 PASSAGE_END = re.compile(
     rf"(?<=[.!?]){NOT_AN_END}(?=\s)|(?<=[。．！？])|\n(?=\s*\n|\s*(?:[0-9０-９]{{1,2}}[.)．]\s|[-•・*●■①-⑳]))"
+    r"|\n(?=[0-9]{1,3}[(（][^()（）\n]{2,30}[)）])"  # a footnote that names its term (ingest/loaders/pdf_layout.py)
 )
 
 

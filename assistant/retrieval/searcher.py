@@ -466,8 +466,9 @@ class Searcher:
             hit.page_end = max(hit.page_end, after["page_end"])
             if (further := same.get(hi + 2)) is not None:
                 context = _sentence_end(context, further["text"])
-        elif after is not None and is_lead_in(context.rsplit("\n", 1)[-1]):
-            # 「…以下の2種類があります。」 ends the context: its list or table comes with it.
+        elif after is not None and (is_lead_in(last_line) or is_table_row(last_line)):
+            # 「…以下の2種類があります。」 ends the context: its list or table comes with it; a table the context
+            # holds in part comes whole (its next rows: the chunker cuts tables between rows).
             block = _block_after(context, [same[o]["text"] for o in range(hi + 1, hi + 1 + width) if o in same])
             if block:
                 context += "\n" + block

@@ -166,3 +166,9 @@ def test_a_lead_in_is_shown_with_the_sentence_it_announces(expenses):
     assert answer.label == ANSWERED, answer.text
     assert "| 一般社員 | 12,000円 | 10,000円 |" in answer.text and "日帰り出張は1日2,000円" in answer.text
     assert answer.text.count("日帰り出張は1日2,000円") == 1  # not shown twice
+
+
+def test_a_term_defined_in_a_footnote_is_answered_by_its_note(service):
+    answer = ask(service, "スマート精算とは何ですか？")
+    assert "一つの画面で行う社内システム" in answer.text and answer.label == ANSWERED, answer.text
+    assert answer.sources[answer.evidence[0].number - 1].page == 5

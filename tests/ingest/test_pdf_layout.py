@@ -68,3 +68,12 @@ def test_without_the_table_finder_only_the_cell_gaps_make_rows(tmp_path: Path):
     # On p.2 the wrapped cell breaks the run of gapped lines: a lone gapped line is not made a row that pairs its
     # pieces (a chart's 「2007年   40万人」 would read as one fact); the ruled table is what keeps these rows.
     assert "海外出張(アジア) | 1日6,000円" not in text
+
+
+def test_a_footnote_names_the_term_its_mark_follows(doc):
+    """「スマート精算¹」 and, at the page's foot, 「¹経費の申請から…社内システム。」: the note is found by its term and
+    is a paragraph of its own, not the end of the text above it."""
+    text = _text(doc, 5)
+    assert "経費の精算はスマート精算1で行い" in text.replace("\n", ""), text
+    note = "\n1（スマート精算）経費の申請から承認、振込までを一つの画面で行う社内システム。"
+    assert note in text.replace("(", "（").replace(")", "）"), text
