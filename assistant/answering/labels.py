@@ -76,6 +76,7 @@ def labelled_evidence(
     kind = passage_kind(question)
     parts: list[Part] = []
     answer_type = None
+    about = False
     texts = split_parts(question)
     for text in texts:
         # A part is judged on its own words: the other part's words would count against it as carried ones.
@@ -97,6 +98,7 @@ def labelled_evidence(
         sure = found.confident and bool(items) and not _bare(items[0]) and _says_what_is_asked(text, items)
         unit = asked_number(text)
         if unit and not any(holds_number(e.text, unit) for e in items):
+            about = about or sure  # the passage is about what was asked; its number is not in its text
             sure = False  # 「何%ですか」 answered by sentences that hold no percentage is not answered
         parts.append(Part(text, items, sure))
     if 0 < sum(p.confident for p in parts) < len(parts):
@@ -114,7 +116,9 @@ def labelled_evidence(
     label = ANSWERED if sure == len(parts) else PARTLY if sure else RELATED
     if label == RELATED and len(parts) > 1:
         parts = [Part(question, items, False)]  # nothing answered: the closest passages, not part by part
-    figure = _figure(question, items, hits)
+    # "It may be in a figure on p.N" only where the passage is about what was asked: a number asked for in a
+    # question the documents do not cover is not in a figure of an unrelated page.
+    figure = _figure(question, items, hits) if about else None
     if figure is not None:
         label = FIGURE
     return LabelledEvidence(items, label, parts, answer_type, figure)

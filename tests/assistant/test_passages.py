@@ -172,3 +172,10 @@ def test_a_term_defined_in_a_footnote_is_answered_by_its_note(service):
     answer = ask(service, "スマート精算とは何ですか？")
     assert "一つの画面で行う社内システム" in answer.text and answer.label == ANSWERED, answer.text
     assert answer.sources[answer.evidence[0].number - 1].page == 5
+
+
+def test_a_number_the_documents_do_not_cover_is_not_sent_to_a_figure(service):
+    """Only a passage about what was asked can have its number in a figure; an unrelated page's chart cannot."""
+    answer = ask(service, "在宅勤務手当は月額何円ですか？")
+    assert answer.label != FIGURE and answer.figure_page is None, answer.text
+    assert "図" not in answer.text.split("\n", 1)[0]
