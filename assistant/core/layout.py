@@ -41,12 +41,26 @@ def is_outline_heading(line: str) -> bool:
             and not s.endswith(("。", "．", ".", "、", ",", "：", ":")))
 
 
+_BULLET = re.compile(r"[■◆●□▼]")
+
+
 def looks_like_heading(line: str) -> bool:
-    """A numbered or marked short line ("3.2 Returns", "第2章 経費", "■ 注意") without sentence end."""
+    """A numbered or marked short line ("3.2 Returns", "第2章 経費", "■ 注意") without sentence end. Not a heading:
+    a table row or a series of numbers (「21.8 | - | 32.6」「0 % 10 % 20 %」, a chart's axis), a line of several
+    bullet items (「●事務所所在地 ●立地環境」), a bullet line cut at a particle (「● 入荷時に箱、…状態を」)."""
     s = line.strip()
     if re.match(r"^[0-9]+\s", s) and ("、" in s or len(s) > 40):  # 「2 融資や投資といった、…」: a numbered line
         return False
-    return len(s) <= 60 and bool(HEADING.match(s)) and not s.endswith(("。", ".", "、", ",")) and len(s) >= 2
+    if len(s) > 60 or len(s) < 2 or not HEADING.match(s) or s.endswith(("。", ".", "、", ",")):
+        return False
+    if PIPE_ROW.search(s):
+        return False
+    words = re.sub(r"^(?:[0-9]+(?:\.[0-9]+)*\.?|第[0-9一二三四五六七八九十百]+[章節条部])", "", s)
+    if len(re.findall(r"[^\W\d_]", words)) < 2:  # no words after the number: a figure, not a title
+        return False
+    if _BULLET.match(s) and (len(_BULLET.findall(s)) > 1 or re.search(r"[をにがのはとでや、]$", s)):
+        return False
+    return True
 
 
 def is_list_item(line: str) -> bool:

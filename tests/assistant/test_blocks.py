@@ -133,3 +133,19 @@ def test_outline_headings_stand_apart_from_the_text_they_head():
         "資料を求める。", "イ 特別簡易型", "簡易型に準じて、業務実施方針を\n求めることを要さない場合に選択する。"]
     assert to_markdown(passage[passage.index("イ"):]) == (
         "**イ 特別簡易型**\n\n簡易型に準じて、業務実施方針を求めることを要さない場合に選択する。")
+
+
+@pytest.mark.parametrize(("line", "heading"), [
+    ("3.2 審査の手順", True), ("■ 留意事項", True), ("● 行政規制", True), ("第2章 経費", True),
+    ("21.8 | - | 32.6 | 39.9", False),  # a table row of numbers
+    ("0 % 10 % 20 % 30 %", False),  # a chart's axis
+    ("45.7 46.5", False),
+    ("●事務所所在地 ●立地環境", False),  # bullet items on one line
+    ("● 入荷時に箱、包装の破損・汚れなど状態を", False),  # a bullet sentence cut at a particle
+])
+def test_headings_are_titles_not_numbers_or_bullet_text(line, heading):
+    """Numbers and bullet text once became section headings: sections cut in pieces, their words credited to
+    every sentence under them."""
+    from assistant.core.layout import looks_like_heading
+
+    assert looks_like_heading(line) is heading
