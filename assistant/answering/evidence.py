@@ -156,6 +156,8 @@ def find_evidence(
             text = passage[start:end]
             if len(text) < 6 or text.strip() in hit.heading_path or TABLE_OF_CONTENTS.search(text):
                 continue
+            if _number_soup(text):
+                continue  # a chart's axis and labels read as text (「0 10 20 30 … 児童のいる世帯」): no sentence
             if i >= 0 and QUESTION_SENTENCE.search(text):
                 continue  # an FAQ's question repeats the words asked but answers nothing: its answer may
             found = words(text)
@@ -218,6 +220,15 @@ def find_evidence(
     if kind in (None, STEPS):
         shown = [e for e in shown if e in with_block] + [e for e in shown if e not in with_block]
     return EvidenceResult(shown, confident, kind)
+
+
+def _number_soup(text: str) -> bool:
+    """Mostly numbers, not a table row: the text of a chart (its axis, its data labels), not a sentence."""
+    if any(" | " in line for line in text.split("\n")):
+        return False
+    words = len(re.findall(r"[^\W\d_]", text))
+    numbers = len(re.findall(r"\d+(?:[.,]\d+)*", text))
+    return numbers >= 8 and words < 3 * numbers
 
 
 def _plain(text: str) -> str:

@@ -22,7 +22,7 @@ from assistant.answering.answer_types import AMOUNT, SENTENCE_FEATURES, question
 from assistant.answering.evidence import QUESTION_SENTENCE, Evidence, covers, find_evidence, overlaps
 from assistant.answering.passages import MAX_PASSAGES, PASSAGE_CHARS, widen
 from assistant.answering.question_parts import COMPARE, ENUMERATE, EXPLAIN, passage_kind, split_parts
-from assistant.core.layout import is_lead_in, is_outline_heading, looks_like_heading
+from assistant.core.layout import is_lead_in, is_list_item, is_outline_heading, is_table_row, looks_like_heading
 from assistant.core.sentences import sentence_spans
 from assistant.retrieval import Hit
 
@@ -179,10 +179,13 @@ def _says_what_is_asked(question: str, items: list[Evidence]) -> bool:
 
 
 def _preference(question: str) -> Callable[[str], bool] | None:
-    """For "what is X" and "why" questions: a sentence that says what is asked (_says_what_is_asked)."""
+    """For "what is X" and "why" questions: a sentence that says what is asked (_says_what_is_asked); for a list
+    asked for (「何を確認しますか」「どのような項目」): a list, a table, or the sentence that introduces one."""
     if _REASON_ASKED.search(question) or (_DEFINITION_ASKED.search(question)
                                          and passage_kind(question) not in (COMPARE, ENUMERATE)):
         return lambda text: _says_what_is_asked(question, [Evidence(0, text, 0, len(text), 0.0, True)])
+    if passage_kind(question) == ENUMERATE:
+        return lambda text: any(is_lead_in(ln) or is_list_item(ln) or is_table_row(ln) for ln in text.split("\n"))
     return None
 
 

@@ -22,6 +22,7 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
                            r"|どのように(?:行|す|実施|申請|算出|計算|管理|測定|確認)"
                            r"|\bhow (?:do|can|should|to)\b|\bsteps?\b|\bprocedure\b", re.I)),
     (ENUMERATE, re.compile(r"一覧|挙げ|列挙|どのような(?:もの|種類|項目)|どんな(?:もの|種類)|何がありますか"
+                           r"|何を(?:確認|点検|準備|用意|持参|提出|記載|記入|チェック)"
                            r"|種類|いくつかの|\blist\b|\bwhat are the\b|\bwhich (?:\w+ )?(?:are|were)\b", re.I)),
     (EXPLAIN, re.compile(r"説明|とは|なぜ|理由|背景|目的|意味|概要|仕組み|考え方|どのような|どういう|どんな|どのように"
                          r"|\bwhy\b|\bexplain\b|\bdescribe\b|\bwhat (?:is|are|does)\b|\bpurpose\b"

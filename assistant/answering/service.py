@@ -130,6 +130,7 @@ class QAService:
                 # Embedded once: the dense ranker and the evidence's sentence similarity both use it.
                 vector = searcher.embedder.embed_queries([answer.query])[0]
                 hits = searcher.search(answer.query, qa.sources, principal=principal, vector=vector)
+                hits += self._part_hits(searcher, answer.question, hits, principal)
                 t2 = time.perf_counter()
                 relevance = assess(searcher, answer.query, hits, qa.abstain_dense_weight, qa.abstain_threshold)
                 if answer.query != answer.question and not relevance.answerable:
@@ -169,6 +170,20 @@ class QAService:
             answer.timings = {k: round(v, 4) for k, v in answer.timings.items()}
             if answer.error is None:
                 self._notify(answer)
+
+    def _part_hits(self, searcher: Searcher, question: str, hits: list[Hit], principal: Principal) -> list[Hit]:
+        """For a question that asks several things, each part's best section when the whole question's search
+        did not bring it: 「パスワードとVPNの規則の違い」 finds the password rules first, and the VPN rules
+        would go unread."""
+        parts = split_parts(question)
+        if len(parts) < 2:
+            return []
+        extra: list[Hit] = []
+        for part in parts:
+            found = searcher.search(searcher.expand(part), 1, principal=principal)
+            if found and not any(found[0].id in h.covered_ids or found[0].id == h.id for h in [*hits, *extra]):
+                extra.append(found[0])
+        return extra
 
     def _abstain(self, answer: Answer, hits: list[Hit], relevance: Relevance) -> Iterator[str]:
         answer.outcome = "not_found" if hits else "no_documents"

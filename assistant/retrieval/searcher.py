@@ -419,9 +419,14 @@ class Searcher:
             best.score += lam * sum(m.score for m in members[1:])
             ranked.append(best)
         ranked.sort(key=lambda h: (-h.score, h.id))
-        out = _fold_copies(ranked, k, self.settings.duplicate_similarity)[:k]
-        for hit in out:  # sections are distinct, so no context overlaps another hit
+        out: list[Hit] = []
+        for hit in _fold_copies(ranked, len(ranked), self.settings.duplicate_similarity):
+            if len(out) == k:
+                break
             self._add_context(hit, width)
+            # Two pieces of one long section (SECTION_PAGES) may reach into each other: the better one stands.
+            if not any(set(hit.covered_ids) & set(o.covered_ids) for o in out):
+                out.append(hit)
         return out
 
     def _add_context(self, hit: Hit, width: int) -> None:
@@ -431,11 +436,11 @@ class Searcher:
             "WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
             (hit.doc_id, hit.ordinal - width - 2, hit.ordinal + width + 2),  # two more to finish a cut sentence
         ).fetchall()
-        key = _section_key(hit)
-        same = {
+        key = _section_key(hit)[:2] if hit.heading_path else _section_key(hit)
+        same = {  # the hit's section (all of it: a long section is ranked in pieces, its context is not cut)
             r["ordinal"]: r
             for r in rows
-            if _section(hit.doc_id, json.loads(r["heading_path"]), r["page_start"]) == key
+            if _section(hit.doc_id, json.loads(r["heading_path"]), r["page_start"])[: len(key)] == key
         }  # holds the hit's own chunk
         budget = self.settings.parent_tokens - same[hit.ordinal]["n_tokens"]
         lo = hi = hit.ordinal
@@ -538,10 +543,14 @@ def _block_after(context: str, following: list[str]) -> str:
 BLOCK_AFTER_CHARS = 1200
 
 
+SECTION_PAGES = 4  # a section running longer is ranked (and given context) in pieces of this many pages
+
+
 def _section(doc_id: int, heading_path: list[str], page: int) -> tuple:
     """The unit results are ranked by: the heading path in its document, or the page where there is none (a text
-    file without headings is one page)."""
-    return (doc_id, tuple(heading_path), 0 if heading_path else page)
+    file without headings is one page). A long section (a report whose sub-headings PDFium cannot see runs on under
+    its last heading for twenty pages) is ranked in pieces of SECTION_PAGES pages, else one hit stands for all."""
+    return (doc_id, tuple(heading_path), (page - 1) // SECTION_PAGES if heading_path else page)
 
 
 def _section_key(hit: Hit) -> tuple:

@@ -9,6 +9,8 @@ Splitting and labels are also checked on hand-written Japanese and English quest
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from assistant.answering.labels import ANSWERED, FIGURE, PARTLY, asked_number, holds_number
@@ -149,8 +151,6 @@ def test_a_partly_answered_question_is_not_an_abstention(service):
 @pytest.fixture(scope="module")
 def expenses(tmp_path_factory, embedder):
     """The sample expense policy alone (its figures would compete with the report's own travel table)."""
-    import shutil
-
     tmp = tmp_path_factory.mktemp("expenses")
     corpus = tmp / "manuals"
     corpus.mkdir()
@@ -179,3 +179,23 @@ def test_a_number_the_documents_do_not_cover_is_not_sent_to_a_figure(service):
     answer = ask(service, "在宅勤務手当は月額何円ですか？")
     assert answer.label != FIGURE and answer.figure_page is None, answer.text
     assert "図" not in answer.text.split("\n", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def press(tmp_path_factory, embedder):
+    tmp = tmp_path_factory.mktemp("press")
+    corpus = tmp / "manuals"
+    corpus.mkdir()
+    shutil.copy(SAMPLES / "press-machine-safety-manual.pdf", corpus)
+    with evidence_service(tmp, corpus, embedder) as service:
+        yield service
+
+
+def test_what_to_check_is_answered_by_the_checklist_not_a_sentence_that_names_the_check(press):
+    """「何を確認しますか」 asks for a list: the lead-in and its table come first, not 「安全装置の点検は、毎日の始業前
+    点検で必ず行う。」, which repeats the question's words and lists nothing."""
+    assert passage_kind("プレス機の始業前点検では何を確認しますか？") == ENUMERATE
+    answer = ask(press, "プレス機の始業前点検では何を確認しますか？")
+    assert "次の項目を点検し" in answer.text, answer.text
+    assert answer.text.find("安全装置の点検は") in (-1, *range(answer.text.index("| 作動油の量 |"), len(answer.text)))
+    assert "| 作動油の量 |" in answer.text and "| 非常停止ボタン |" in answer.text
