@@ -143,6 +143,9 @@ def find_evidence(
     # find the passage, but a sentence that answers "which extension?" need not repeat the previous question.
     own_weights = {match_stem(t): idf.get(t, 0.0) for t in topic_terms(question, tokens)}
     own_total = sum(own_weights.values())
+    # Words the query has that neither the question nor an acronym's other form has: carried from a conversation.
+    alias_terms = {match_stem(t) for pair in aliases for form in pair for t in tokens(form)}
+    carried = set(weights) - set(own_weights) - alias_terms
     if not hits or not total:
         return EvidenceResult(answer_type=kind)
     candidates: list[tuple[float, float, Evidence]] = []
@@ -199,7 +202,11 @@ def find_evidence(
         if kind not in (None, STEPS) and is_table_row(ev.text):
             continue  # a row of another table beside the answer to "where / how much" brings its table: noise
         chosen.append(ev)
-    best_share = max(best_share, own_shares.get((best.number, best.start), 0.0))
+    own = own_shares.get((best.number, best.start), 0.0)
+    # A follow-up is judged on its own words where it has any: the words it carried from the previous question
+    # ("locked", "wrong") would label that question's answer "from the manuals" for "how often must the password
+    # be changed?". An elliptical follow-up (「宿泊を伴う場合は？」 "which extension?") holds its few words anyway.
+    best_share = own if carried and own_total else max(best_share, own)
     confident = best_share >= CONFIDENT_SHARE and best.matches_type
     shown: list[Evidence] = []
     with_block: list[Evidence] = []

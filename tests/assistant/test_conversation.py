@@ -93,3 +93,18 @@ def test_a_conversation_survives_a_new_store_and_keeps_its_turns(tmp_path, servi
     assert store.list("staff")[0].title == "出張の日当"
     store.delete("staff", conv.id)
     assert store.list("staff") == []
+
+
+def test_a_follow_up_is_not_labelled_answered_by_the_words_it_carried(service):
+    """Found in use: 「And how often must the password be changed?」 after the lockout question was shown the lockout
+    sentence under "From the manuals": the carried words (locked, wrong, account) made it look answered."""
+    first = service.ask("How long is the account locked after too many wrong passwords?", principal=STAFF).result()
+    assert first.evidence_confident and "30 minutes" in first.text
+    follow = service.ask("And how often must the password be changed?", principal=STAFF,
+                         history=recent([first.turn()], service.settings)).result()
+    if follow.evidence and "locked for 30 minutes" in follow.text:
+        assert not follow.evidence_confident and follow.label != "answered", follow.text
+    # an elliptical follow-up whose own words are in the sentence stays answered
+    day = service.ask("日帰り出張の日当はいくらですか？", principal=STAFF).result()
+    more = service.ask("宿泊を伴う場合は？", principal=STAFF, history=recent([day.turn()], service.settings)).result()
+    assert more.evidence_confident and "3,000円" in more.text, more.text
