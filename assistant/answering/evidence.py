@@ -27,11 +27,11 @@ from assistant.core.layout import (
     NUMBERED,
     OUTLINE,
     cells,
+    is_heading,
     is_lead_in,
     is_list_item,
     is_outline_heading,
     is_table_row,
-    looks_like_heading,
     to_markdown,
 )
 from assistant.core.sentences import sentence_spans, unwrap
@@ -91,8 +91,7 @@ class Evidence:
         for a, b in sorted(self.highlights, reverse=True):
             a, b = max(a, self.start) - self.start, min(b, self.end) - self.start
             piece = text[a:b]
-            plain = not any(is_table_row(ln) or is_list_item(ln) or is_outline_heading(ln) or looks_like_heading(ln)
-                            for ln in piece.strip().split("\n"))
+            plain = not any(is_table_row(ln) or is_list_item(ln) or is_heading(ln) for ln in piece.strip().split("\n"))
             if 0 < b - a < len(text) and piece.strip() and plain:
                 lead, trail = len(piece) - len(piece.lstrip()), len(piece) - len(piece.rstrip())
                 text = text[: a + lead] + "**" + piece.strip() + "**" + text[b - trail :]

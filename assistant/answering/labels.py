@@ -22,7 +22,7 @@ from assistant.answering.answer_types import AMOUNT, SENTENCE_FEATURES, question
 from assistant.answering.evidence import QUESTION_SENTENCE, Evidence, covers, find_evidence, overlaps
 from assistant.answering.passages import MAX_PASSAGES, PASSAGE_CHARS, widen
 from assistant.answering.question_parts import COMPARE, ENUMERATE, EXPLAIN, passage_kind, split_parts
-from assistant.core.layout import is_lead_in, is_list_item, is_outline_heading, is_table_row, looks_like_heading
+from assistant.core.layout import is_heading, is_lead_in, is_list_item, is_table_row
 from assistant.core.sentences import sentence_spans
 from assistant.retrieval import Hit
 
@@ -194,7 +194,7 @@ def _bare(ev: Evidence) -> bool:
     text = ev.text.strip()
     spans = sentence_spans(text)
     last = text[spans[-1][0] : spans[-1][1]] if spans else text
-    return "\n" not in text and (is_lead_in(last) or looks_like_heading(text) or is_outline_heading(text))
+    return "\n" not in text and (is_lead_in(last) or is_heading(text))
 
 
 def asked_number(question: str) -> str | None:

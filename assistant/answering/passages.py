@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from assistant.answering.evidence import Evidence
-from assistant.core.layout import is_list_item, is_outline_heading, is_table_row, looks_like_heading
+from assistant.core.layout import is_heading, is_list_item, is_table_row
 from assistant.core.sentences import sentence_spans
 from assistant.retrieval import Hit
 
@@ -58,4 +58,4 @@ def widen(ev: Evidence, hits: list[Hit]) -> Evidence:
 
 def _heading(sentence: str) -> bool:
     """A section heading inside a passage (「3.2 審査」「第5条 …」「■ 留意事項」): a passage does not cross it."""
-    return (looks_like_heading(sentence) or is_outline_heading(sentence)) and len(sentence) <= 40
+    return is_heading(sentence) and len(sentence) <= 40

@@ -181,7 +181,7 @@ class QAService:
         extra: list[Hit] = []
         for part in parts:
             found = searcher.search(searcher.expand(part), 1, principal=principal)
-            if found and not any(found[0].id in h.covered_ids or found[0].id == h.id for h in [*hits, *extra]):
+            if found and not any(found[0].id in h.covered_ids for h in [*hits, *extra]):
                 extra.append(found[0])
         return extra
 
@@ -380,17 +380,17 @@ def render_evidence(e: Evidence, lang: str) -> str:
     return _render_shown(shown, e.number, lang)
 
 
-def _render_shown(shown: str, number_: int, lang: str) -> str:
+def _render_shown(shown: str, number: int, lang: str) -> str:
     quote = "「{}」[{}]" if lang == "ja" else '"{}" [{}]'
     blocks = shown.split("\n\n")
     if not any(b.startswith("|") or is_list_item(b) for b in blocks):  # prose only: one quote
-        return quote.format(("" if lang == "ja" else " ").join(blocks), number_)
+        return quote.format(("" if lang == "ja" else " ").join(blocks), number)
     head, _, rest = shown.partition("\n\n")
     # A table cannot carry the number on its last row: it goes in a line of its own after it.
-    number = f"\n\n[{number_}]" if shown.rstrip().endswith("|") else f" [{number_}]"
+    tag = f"\n\n[{number}]" if shown.rstrip().endswith("|") else f" [{number}]"
     if head.startswith("|") or is_list_item(head):
-        return f"\n{shown}{number}\n"
-    return quote.format(head, number_) + f"\n\n{rest}\n"  # the quoted lead-in carries the number
+        return f"\n{shown}{tag}\n"
+    return quote.format(head, number) + f"\n\n{rest}\n"  # the quoted lead-in carries the number
 
 
 def _bare(text: str) -> str:

@@ -44,6 +44,11 @@ def is_outline_heading(line: str) -> bool:
 _BULLET = re.compile(r"[■◆●□▼]")
 
 
+def is_heading(line: str) -> bool:
+    """A heading of either kind: numbered or marked (looks_like_heading) or an outline heading."""
+    return looks_like_heading(line) or is_outline_heading(line)
+
+
 def looks_like_heading(line: str) -> bool:
     """A numbered or marked short line ("3.2 Returns", "第2章 経費", "■ 注意") without sentence end. Not a heading:
     a table row or a series of numbers (「21.8 | - | 32.6」「0 % 10 % 20 %」, a chart's axis), a line of several
@@ -126,7 +131,7 @@ def to_markdown(text: str) -> str:
     for line in text.split("\n"):
         if not line.strip():
             continue
-        if is_outline_heading(line) or (looks_like_heading(line) and not PIPE_ROW.search(line)):
+        if is_heading(line):
             flush_prose()
             flush_rows()
             out.append(("heading", f"**{line.strip()}**"))

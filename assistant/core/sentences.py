@@ -34,7 +34,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of a source passage, surrounding white space excluded; wrapped lines are
     joined (see PASSAGE_END), and each table row is a sentence of its own, whole even when its cells hold sentences
     (`core/layout.py`)."""
-    from assistant.core.layout import is_outline_heading, is_table_row, looks_like_heading
+    from assistant.core.layout import is_heading, is_table_row
 
     out: list[tuple[int, int]] = []
     pos, prose = 0, 0  # prose: where the text since the last row starts
@@ -44,7 +44,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             a, b = prose + a, prose + b
             # A heading line (「イ 特別簡易型」「3.2 審査」) wrapped into the sentence under it is a span of its own.
             first, nl, _ = text[a:b].partition("\n")
-            if nl and (is_outline_heading(first) or looks_like_heading(first)):
+            if nl and is_heading(first):
                 out.append((a, a + len(first.rstrip())))
                 a += len(first) + 1
                 a += len(text[a:b]) - len(text[a:b].lstrip())

@@ -27,7 +27,7 @@ import numpy as np
 from assistant.core.config import RetrievalSettings
 from assistant.core.identity import Principal, require_principal
 from assistant.core.language import contains_japanese
-from assistant.core.layout import is_lead_in, is_list_item, is_outline_heading, is_table_row, looks_like_heading
+from assistant.core.layout import is_heading, is_lead_in, is_list_item, is_table_row
 from assistant.core.pages import read_by_ocr
 from assistant.embeddings import BaseEmbedder
 from assistant.kb import vector_index
@@ -436,11 +436,11 @@ class Searcher:
             "WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
             (hit.doc_id, hit.ordinal - width - 2, hit.ordinal + width + 2),  # two more to finish a cut sentence
         ).fetchall()
-        key = _section_key(hit)[:2] if hit.heading_path else _section_key(hit)
-        same = {  # the hit's section (all of it: a long section is ranked in pieces, its context is not cut)
+        key = _whole_section(hit.doc_id, hit.heading_path, hit.page_start)
+        same = {  # the hit's section, all of it (a long section is ranked in pieces; its context is not cut)
             r["ordinal"]: r
             for r in rows
-            if _section(hit.doc_id, json.loads(r["heading_path"]), r["page_start"])[: len(key)] == key
+            if _whole_section(hit.doc_id, json.loads(r["heading_path"]), r["page_start"]) == key
         }  # holds the hit's own chunk
         budget = self.settings.parent_tokens - same[hit.ordinal]["n_tokens"]
         lo = hi = hit.ordinal
@@ -465,7 +465,7 @@ class Searcher:
             context = widened
             hit.page_end = max(hit.page_end, after["page_start"])
         last_line = context.rsplit("\n", 1)[-1].strip()
-        if after is not None and (looks_like_heading(last_line) or is_outline_heading(last_line)):
+        if after is not None and is_heading(last_line):
             # 「イ 特別簡易型」 ends the context: what it heads comes with it (its first chunk, sentences whole).
             context = _join_overlapping(context, after["text"])
             hit.page_end = max(hit.page_end, after["page_end"])
@@ -543,7 +543,7 @@ def _block_after(context: str, following: list[str]) -> str:
 BLOCK_AFTER_CHARS = 1200
 
 
-SECTION_PAGES = 4  # a section running longer is ranked (and given context) in pieces of this many pages
+SECTION_PAGES = 4  # a section running longer is ranked in pieces of this many pages
 
 
 def _section(doc_id: int, heading_path: list[str], page: int) -> tuple:
@@ -551,6 +551,11 @@ def _section(doc_id: int, heading_path: list[str], page: int) -> tuple:
     file without headings is one page). A long section (a report whose sub-headings PDFium cannot see runs on under
     its last heading for twenty pages) is ranked in pieces of SECTION_PAGES pages, else one hit stands for all."""
     return (doc_id, tuple(heading_path), (page - 1) // SECTION_PAGES if heading_path else page)
+
+
+def _whole_section(doc_id: int, heading_path: list[str], page: int) -> tuple:
+    """A hit's context is taken from its whole section: the heading path, or the page where there is none."""
+    return (doc_id, tuple(heading_path), 0 if heading_path else page)
 
 
 def _section_key(hit: Hit) -> tuple:

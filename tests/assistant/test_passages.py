@@ -148,15 +148,20 @@ def test_a_partly_answered_question_is_not_an_abstention(service):
     assert answer.outcome == "partly" and not answer.abstained and answer.cited_sources
 
 
+def _one_sample(tmp_path_factory, embedder, name: str):  # noqa: ANN001, ANN202
+    """A service over one sample manual alone."""
+    tmp = tmp_path_factory.mktemp(name.split("-")[0])
+    corpus = tmp / "manuals"
+    corpus.mkdir()
+    shutil.copy(SAMPLES / name, corpus)
+    with evidence_service(tmp, corpus, embedder) as service:
+        yield service
+
+
 @pytest.fixture(scope="module")
 def expenses(tmp_path_factory, embedder):
     """The sample expense policy alone (its figures would compete with the report's own travel table)."""
-    tmp = tmp_path_factory.mktemp("expenses")
-    corpus = tmp / "manuals"
-    corpus.mkdir()
-    shutil.copy(SAMPLES / "expense-travel-policy.pdf", corpus)
-    with evidence_service(tmp, corpus, embedder) as service:
-        yield service
+    yield from _one_sample(tmp_path_factory, embedder, "expense-travel-policy.pdf")
 
 
 def test_a_lead_in_is_shown_with_the_sentence_it_announces(expenses):
@@ -183,12 +188,7 @@ def test_a_number_the_documents_do_not_cover_is_not_sent_to_a_figure(service):
 
 @pytest.fixture(scope="module")
 def press(tmp_path_factory, embedder):
-    tmp = tmp_path_factory.mktemp("press")
-    corpus = tmp / "manuals"
-    corpus.mkdir()
-    shutil.copy(SAMPLES / "press-machine-safety-manual.pdf", corpus)
-    with evidence_service(tmp, corpus, embedder) as service:
-        yield service
+    yield from _one_sample(tmp_path_factory, embedder, "press-machine-safety-manual.pdf")
 
 
 def test_what_to_check_is_answered_by_the_checklist_not_a_sentence_that_names_the_check(press):
