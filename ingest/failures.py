@@ -18,7 +18,7 @@ from typing import Any
 from assistant.core.files import write_text_atomic
 
 UNCHANGED_FAILURE = "unchanged since it failed last time: not parsed again"
-PARSER_VERSION = 6  # raise when a loader change may change a file's text: failures are retried, documents re-read
+PARSER_VERSION = 7  # raise when a loader change may change a file's text: failures are retried, documents re-read
 TRANSIENT = ("timed out", "parser crashed", "parser exited", "too large:")  # time, crashes, memory and size caps
 
 

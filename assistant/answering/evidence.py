@@ -46,6 +46,7 @@ CARRIED_WEIGHT = 0.5  # a word a follow-up's query carried over from the previou
 PREFER_MARGIN = 0.25  # a preferred sentence may hold this much less of the question's words than the best one
 RANK_PRIOR = 0.04  # per rank step: the better-ranked passage wins a tie
 PAIR_COST = 0.05  # two sentences must score this much better than one to be shown together
+CONTRAST_COST = 0.3  # a part of a comparison: a sentence naming the other thing compared too
 CONFIDENT_SHARE = 0.5  # the best sentence (with its heading) holds at least this share of the question's weight
 CLOSE_RATIO = 0.92  # further sentences are shown only when they score at least this share of the best
 DENSE_WEIGHT = 1.0  # weight of the embedder's question-sentence cosine, for the best DENSE_TOP candidates
@@ -60,6 +61,8 @@ DEPENDENT = re.compile(
 # A noun phrase pointing back ("these devices", "this network type") anywhere in an English sentence: the sentence
 # names its subject only in the one before, so that one is shown with it (selection is not changed by it).
 ANAPHORIC_NP = re.compile(r"\b(?:this|these|those|such)\s+(?!is\b|was\b|are\b|were\b|has\b|will\b)[a-z]", re.I)
+# After a list inside a sentence, the sentence's end: 「が対象となります。」「を除く。」
+LIST_TAIL = re.compile(r"^(?:が|を|に|は|も|と|の|で|など|等)[^\n]{0,60}[。.]$")
 MAX_BLOCK_CHARS = 1500  # a list or table brought in whole stops here
 # A table of contents line (「3 ▪ 青果物小売業の… ........」) names a section without saying anything about it.
 TABLE_OF_CONTENTS = re.compile(r"(?:\.{4,}|…{2,}|_{4,}|・{3,}|‥{2,}|－{4,})\s*[-–0-9]*\s*(?:\|\s*)?$|^\s*目\s*次", re.M)
@@ -103,6 +106,8 @@ class EvidenceResult:
     items: list[Evidence] = field(default_factory=list)
     confident: bool = False
     answer_type: str | None = None
+    share: float = 0.0  # the question's weight the best sentence holds (its own words, for a follow-up)
+    cosine: float | None = None  # the embedder's question-sentence similarity of the best sentence
 
 
 def find_evidence(
@@ -114,12 +119,15 @@ def find_evidence(
     similarity: Callable[[list[str]], list[float]] | None = None,
     aliases: Sequence[tuple[str, str]] = (),
     prefer: Callable[[str], bool] | None = None,
+    avoid: Callable[[str], bool] | None = None,
 ) -> EvidenceResult:
     """The best sentences of `hits` (numbered from 1, as the sources are) for `question`. `query` is what was
     searched for a follow-up: words it carried over from the conversation count half as much as the question's.
     `aliases` are (acronym, spelled-out form) pairs: a sentence holding one form holds the other's words too.
     `prefer`: a sentence that says what is asked (a definition for "what is X", a reason for "why": labels.py) goes
-    first among those that hold the question's words as well as the best does."""
+    first among those that hold the question's words as well as the best does. `avoid`: a sentence that names both
+    things a comparison compares says how they differ at most in a word; each thing's part wants its own
+    description first (CONTRAST_COST)."""
     kind = question_type(question) or (question_type(query) if query else None)
     alias_words = [({match_stem(t) for t in tokens(a)}, {match_stem(t) for t in tokens(b)}) for a, b in aliases]
 
@@ -158,7 +166,7 @@ def find_evidence(
             text = passage[start:end]
             if len(text) < 6 or text.strip() in hit.heading_path or TABLE_OF_CONTENTS.search(text):
                 continue
-            if _number_soup(text):
+            if _number_soup(text) or _label_soup(text):
                 continue  # a chart's axis and labels read as text (「0 10 20 30 … 児童のいる世帯」): no sentence
             if i >= 0 and QUESTION_SENTENCE.search(text):
                 continue  # an FAQ's question repeats the words asked but answers nothing: its answer may
@@ -168,6 +176,8 @@ def find_evidence(
             typed = has_type(text, kind)
             score = share + (TYPE_BONUS if typed and kind else 0.0) - (TYPE_PENALTY if not typed else 0.0)
             score -= RANK_PRIOR * rank + (PAIR_COST if i < 0 else 0.0)
+            if avoid is not None and avoid(text):
+                score -= CONTRAST_COST
             candidates.append((score, share, Evidence(rank + 1, text, start, end, round(score, 4), typed)))
     if not candidates:
         return EvidenceResult(answer_type=kind)
@@ -176,6 +186,7 @@ def find_evidence(
         top = candidates[:DENSE_TOP]
         cosines = similarity([unwrap(c[2].text) for c in top])
         top = [(sc + DENSE_WEIGHT * cos, sh, ev) for (sc, sh, ev), cos in zip(top, cosines, strict=True)]
+        cosine_of = {id(ev): cos for (_, _, ev), cos in zip(top, cosines, strict=True)}
         candidates = sorted(top, key=lambda c: (-c[0], c[2].number, c[2].start)) + candidates[DENSE_TOP:]
     # A table row or outline heading the question names by its label (「メリット | …」) is the answer's own place: it
     # goes first even when a sentence that repeats the question's words (and so reads closer) scored higher.
@@ -225,7 +236,8 @@ def find_evidence(
     # thing (where, how much, when) keeps the sentence that says it first.
     if kind in (None, STEPS):
         shown = [e for e in shown if e in with_block] + [e for e in shown if e not in with_block]
-    return EvidenceResult(shown, confident, kind)
+    cosine = cosine_of.get(id(best)) if similarity is not None and DENSE_WEIGHT > 0 else None
+    return EvidenceResult(shown, confident, kind, best_share, cosine)
 
 
 def _number_soup(text: str) -> bool:
@@ -235,6 +247,14 @@ def _number_soup(text: str) -> bool:
     words = len(re.findall(r"[^\W\d_]", text))
     numbers = len(re.findall(r"\d+(?:[.,]\d+)*", text))
     return numbers >= 8 and words < 3 * numbers
+
+
+def _label_soup(text: str) -> bool:
+    """Long Japanese text without one comma or full stop, not a table row: a diagram's boxes read in a run
+    (「…グループ④ 冷蔵のもの 10°C以下で流通する商品青果物小売業の一般的な工程…」), not a sentence."""
+    if any(" | " in line for line in text.split("\n")) or re.search(r"[、。，．,]|\. ", text):
+        return False
+    return len(re.findall(r"[\u3040-\u30ff\u4e00-\u9fff]", text)) >= 80
 
 
 def _plain(text: str) -> str:
@@ -326,13 +346,21 @@ def _with_block(ev: Evidence, hits: list[Hit]) -> Evidence:
         lo -= 1  # the sentence that introduces the list or table
     if is_lead_in(text(hi)) and hi + 2 < len(spans) and not block(hi + 1) and block(hi + 2):
         hi += 1  # 「次の項目を点検し、点検表に記録する。異常がある場合は…。」 then the table
-    if is_lead_in(text(hi)) or block(hi) or (hi > 0 and is_lead_in(text(hi - 1))):  # on to the last item or row
-        while hi + 1 < len(spans) and block(hi + 1):
+    listed = hi
+    if is_lead_in(text(hi)) or block(hi) or _opens_list(text(hi)) or (hi > 0 and is_lead_in(text(hi - 1))):
+        while hi + 1 < len(spans) and block(hi + 1):  # on to the last item or row
             hi += 1
+    if hi > listed and hi + 1 < len(spans) and LIST_TAIL.match(text(hi + 1)):
+        hi += 1  # 「具体的には、・A ・B が対象となります。」: the sentence the list stands in goes on after it
     start, end = min(spans[lo][0], ev.start), max(spans[hi][1], ev.end)
     if (start, end) == (ev.start, ev.end) or end - start > MAX_BLOCK_CHARS:
         return ev
     return Evidence(ev.number, passage[start:end], start, end, ev.score, ev.matches_type)
+
+
+def _opens_list(sentence: str) -> bool:
+    """「具体的には、・ 免税事業者が…」: the sentence's first item stands on its line, the others follow."""
+    return bool(re.search(r"[、：:]\s*[・●○◦]\s*\S", sentence.split("\n")[-1]))
 
 
 def _first_item(text: str) -> bool:

@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from assistant.answering.answer_types import AMOUNT, SENTENCE_FEATURES, question_type
 from assistant.answering.evidence import QUESTION_SENTENCE, Evidence, covers, find_evidence, overlaps
 from assistant.answering.passages import MAX_PASSAGES, PASSAGE_CHARS, widen
-from assistant.answering.question_parts import COMPARE, ENUMERATE, EXPLAIN, passage_kind, split_parts
+from assistant.answering.question_parts import (
+    COMPARE,
+    ENUMERATE,
+    EXPLAIN,
+    compared_items,
+    names_other,
+    passage_kind,
+    split_parts,
+)
 from assistant.core.layout import is_heading, is_lead_in, is_list_item, is_table_row
 from assistant.core.sentences import sentence_spans
 from assistant.retrieval import Hit
@@ -48,6 +56,8 @@ class Part:
     question: str
     items: list[Evidence]
     confident: bool
+    share: float = 0.0  # evidence.EvidenceResult's
+    cosine: float | None = None
 
 
 @dataclass
@@ -78,11 +88,16 @@ def labelled_evidence(
     answer_type = None
     about = False
     texts = split_parts(question)
-    for text in texts:
+    pair = compared_items(question) if len(texts) == 2 else None
+    for n, text in enumerate(texts):
+        avoid = None
+        if pair:  # 「AとBの違い」: A's part wants A's own description, not the sentence naming both
+            own, other = pair[n], pair[1 - n]
+            avoid = lambda t, own=own, other=other: names_other(t, own, other)  # noqa: E731
         # A part is judged on its own words: the other part's words would count against it as carried ones.
         part_query = text if len(texts) > 1 else (query or question)
         found = find_evidence(text, hits, idf, tokens, query=part_query, similarity=similarity, aliases=aliases,
-                              prefer=_preference(text))
+                              prefer=_preference(text), avoid=avoid)
         answer_type = answer_type or found.answer_type
         faq = bool(found.items) and bool(QUESTION_SENTENCE.search(found.items[0].text.split("\n")[0]))
         part_kind = kind or passage_kind(text)
@@ -95,12 +110,13 @@ def labelled_evidence(
             items = [wide, *(e for e in items[1:] if not overlaps(e, wide))]
         # A lead-in without its list or a heading-like line is where the answer starts, not the answer; "what is
         # X" wants a definition and "why" a reason in the passage, not only X named.
-        sure = found.confident and bool(items) and not _bare(items[0]) and _says_what_is_asked(text, items)
+        sure = (found.confident and bool(items) and not _bare(items[0]) and _says_what_is_asked(text, items)
+                and _holds_focus(text, items))
         unit = asked_number(text)
         if unit and not any(holds_number(e.text, unit) for e in items):
             about = about or sure  # the passage is about what was asked; its number is not in its text
             sure = False  # 「何%ですか」 answered by sentences that hold no percentage is not answered
-        parts.append(Part(text, items, sure))
+        parts.append(Part(text, items, sure, found.share, found.cosine))
     if 0 < sum(p.confident for p in parts) < len(parts):
         for part in parts:  # a part not answered says so, instead of showing what another part found
             if not part.confident:
@@ -176,6 +192,18 @@ def _says_what_is_asked(question: str, items: list[Evidence]) -> bool:
         word = re.escape(term.group("t") or term.group("e"))
         return bool(_DEFINES.search(text) or re.search(_ACRONYM_OF.format(word), text, re.I))
     return True
+
+
+# 「代金についてどのような表示が必要ですか」: the word before について is what the question is about.
+_FOCUS = re.compile(r"([一-龥ァ-ヶー]{2,})(?:について|に関して|に関する|に係る)")
+
+
+def _holds_focus(question: str, items: list[Evidence]) -> bool:
+    """A passage that does not name what the question is about (「代金について…」) does not answer it, however many
+    of its other words it holds."""
+    focus = _FOCUS.findall(unicodedata.normalize("NFKC", question))
+    text = unicodedata.normalize("NFKC", "\n".join(e.text for e in items))
+    return all(f in text for f in focus)
 
 
 def _preference(question: str) -> Callable[[str], bool] | None:

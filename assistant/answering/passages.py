@@ -49,6 +49,8 @@ def widen(ev: Evidence, hits: list[Hit]) -> Evidence:
         joined(hi + 1) or size(lo, hi) < PASSAGE_MIN or is_list_item(text(hi + 1))
     ):
         hi += 1
+    while hi > inside[-1] and is_heading(text(hi)):
+        hi -= 1  # a heading introduces the text after it: a passage does not end on one (nor on its first line)
     start, end = min(spans[lo][0], ev.start), max(spans[hi][1], ev.end)
     if (start, end) == (ev.start, ev.end):
         return ev

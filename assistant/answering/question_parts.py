@@ -108,6 +108,28 @@ def _split_japanese(q: str) -> list[str]:
     return [q]
 
 
+def compared_items(question: str) -> tuple[str, str] | None:
+    """The two things a comparison question compares (「総合評価方式の簡易型と特別簡易型の違い」 → 簡易型,
+    特別簡易型; "the difference between A and B" → A, B), or None."""
+    q = unicodedata.normalize("NFKC", question).strip()
+    if m := _EN_PAIR.search(q):
+        return tuple(re.sub(r"^(?:the|an?)\s+", "", m.group(g).strip(), flags=re.I) for g in "xy")
+    m = _PAIR.search(q)
+    if not m or not _COMPARE_WORD.search(m.group("rest")):
+        return None
+    x, y = m.group("x").split("の")[-1], m.group("y")
+    return (x, y) if len(x) >= 2 and len(y) >= 2 else None
+
+
+def names_other(text: str, own: str, other: str) -> bool:
+    """`text` names `other` of the two compared things, apart from where it names `own` (「特別簡易型」 names
+    「簡易型」 only as part of itself)."""
+    text, own, other = (unicodedata.normalize("NFKC", s).lower() for s in (text, own, other))
+    if other in own:
+        text = text.replace(own, "")
+    return other in text
+
+
 def _shared_modifier(x: str, y: str) -> str:
     """`y` with the clause that modifies `x`'s noun when `y` is a bare noun: in 「ECサイトに食品表示情報を掲載する
     メリットと留意事項」 the 留意事項 are those of posting the labels too."""

@@ -12,7 +12,9 @@ NOT_AN_END = (
     r"(?<!\b[A-Z]\.)(?<!\b(?:Mr|Ms|Dr|St|vs|cf|No|pp)\.)(?<!\b(?:Mrs|Fig|ref)\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
     r"(?<!\bapprox\.)"
 )
-SENTENCE_END = re.compile(rf"(?<=[.!?]){NOT_AN_END}(?=\s)|(?<=[。．！？\n])")
+# 「（以下「法」という。）における…」: a full stop before a closing bracket ends the bracket's text, not the sentence.
+CLOSES = r"(?!\s*[)）」』】])"
+SENTENCE_END = re.compile(rf"(?<=[.!?]){NOT_AN_END}(?=\s)|(?<=[。．！？]){CLOSES}|(?<=\n)")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -22,7 +24,7 @@ def split_sentences(text: str) -> list[str]:
 # In source passages a single line break is usually where a PDF line wrapped, not where a sentence ends: it ends a
 # sentence only before a blank line, a list item, a bullet or a footnote.
 PASSAGE_END = re.compile(
-    rf"(?<=[.!?]){NOT_AN_END}(?=\s)|(?<=[。．！？])|\n(?=\s*\n|\s*(?:[0-9０-９]{{1,2}}[.)．]\s|[-•・*●■①-⑳]))"
+    rf"(?<=[.!?]){NOT_AN_END}(?=\s)|(?<=[。．！？]){CLOSES}|\n(?=\s*\n|\s*(?:[0-9０-９]{{1,2}}[.)．]\s|[-•・*●■①-⑳]))"
     r"|\n(?=[0-9]{1,3}[(（][^()（）\n]{2,30}[)）])"  # a footnote that names its term (ingest/loaders/pdf_layout.py)
 )
 

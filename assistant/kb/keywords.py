@@ -102,6 +102,12 @@ class KeywordTokenizer:
             return words
         return words + bigrams(text)
 
+    def query_terms(self, text: str) -> list[str]:
+        """index_terms of a question, less the bigrams of its frame (「とは何ですか」「を教えてください」): a pair of
+        kana (or 何 beside one) matches every FAQ's question in the documents, whatever its topic."""
+        return [t for t in self.index_terms(text)
+                if not (t.startswith(BIGRAM_PREFIX) and _FRAME_PAIR.fullmatch(t[len(BIGRAM_PREFIX):]))]
+
     @staticmethod
     def _ascii(text: str) -> list[str]:
         return [s_stem(w) for w in _ASCII_WORD.findall(text.lower()) if w not in STOPWORDS]
@@ -109,6 +115,7 @@ class KeywordTokenizer:
 
 _RUN = re.compile(r"[^\W_]+")
 BIGRAM_PREFIX = "bg"  # keeps a bigram apart from a two-character word in the same index
+_FRAME_PAIR = re.compile(r"[\u3041-\u309f何]{2}")
 
 
 def bigrams(text: str) -> list[str]:

@@ -255,7 +255,7 @@ class Searcher:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def keyword(self, query: str, n: int, scope: Scope = Scope()) -> list[tuple[int, float]]:
-        terms = self._selective_terms(list(dict.fromkeys(self.tokenizer.index_terms(query))))
+        terms = self._selective_terms(list(dict.fromkeys(self.tokenizer.query_terms(query))))
         if not terms:
             return []
         docs = self._allowed_docs(scope)
@@ -481,7 +481,7 @@ class Searcher:
         hit.context = context
 
 
-_SENTENCE_END = re.compile(r"(?<=[。．！？])|(?<=[.!?])(?=\s)|\n(?=\s*\n)")
+_SENTENCE_END = re.compile(r"(?<=[。．！？])(?!\s*[)）」』】])|(?<=[.!?])(?=\s)|\n(?=\s*\n)")
 WHOLE_SENTENCE_CHARS = 300  # how far into a neighbouring chunk a cut sentence is completed
 
 

@@ -24,32 +24,78 @@ class LoadOptions:
     pdf_tables: bool = True  # ruled tables on PDF pages found by pdfplumber (ingest/loaders/pdf_layout.py)
 
 
+MARKED = 99  # heuristic_heading_level's level for a marked heading (「■ 注意」「【参考】」「● 留意事項」)
+
+
 class BlockBuilder:
-    """Collects text lines into blocks, starting a new block whenever the page or heading path changes."""
+    """Collects text lines into blocks, starting a new block whenever the page or heading path changes.
+
+    Marked headings are levelled by their mark, in the order the document first uses each (「■」 above 「●」 when ■
+    came first): a marked heading closes the one of its own mark, so 【設問E】 follows 【設問D】 instead of nesting
+    under it. A run of two or more lines with the same mark and no text between them is a list (「● 清潔な作業着の着用」
+    「● 手洗いの励行」), kept as text: only a lone marked line is a heading."""
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.path: list[str] = []
+        self._levels: list[int] = []
         self._lines: list[str] = []
         self._page = 1
+        self._marks: dict[str, int] = {}
+        # marked lines not yet known to head a section or to list items: (line, level, page)
+        self._pending: list[tuple[str, int, int]] = []
 
-    def heading(self, title: str, level: int) -> None:
+    def heading(self, title: str, level: int, page: int | None = None) -> None:
         """Enter a heading at `level` (0 = top); deeper headings of the previous section are closed."""
-        self.flush()
         title = title.strip()
         if not title:
             return
-        level = max(0, min(level, len(self.path)))
-        self.path = self.path[:level] + [title]
+        if level >= MARKED:
+            level = MARKED + self._marks.setdefault(title[0], len(self._marks))
+            self._pending.append((title, level, page or self._page))
+            return
+        self._resolve()
+        self._enter(title, level)
 
     def text(self, line: str, page: int) -> None:
+        if self._pending and not line.strip():
+            return  # a blank line between marked lines decides nothing
+        self._resolve()
         if page != self._page:
-            self.flush()
+            self._flush_block()
             self._page = page
         if line.strip() or self._lines:
             self._lines.append(line)
 
     def flush(self) -> None:
+        self._resolve()
+        self._flush_block()
+
+    def _enter(self, title: str, level: int) -> None:
+        self._flush_block()
+        level = max(0, level)
+        while self._levels and self._levels[-1] >= level:
+            self._levels.pop()
+            self.path.pop()
+        self.path.append(title)
+        self._levels.append(level)
+
+    def _resolve(self) -> None:
+        """The pending marked lines as headings (each alone) or list items (runs of one mark)."""
+        pending, self._pending = self._pending, []
+        i = 0
+        while i < len(pending):
+            j = i
+            while j + 1 < len(pending) and pending[j + 1][0][0] == pending[i][0][0]:
+                j += 1
+            if j == i:
+                self._enter(pending[i][0], pending[i][1])
+            else:
+                for line, _, page in pending[i : j + 1]:
+                    self.text(line, page)
+            i = j + 1
+
+    def _flush_block(self) -> None:
         text = "\n".join(self._lines).strip()
         if text:
             self.blocks.append(Block(text=text, page=self._page, heading_path=list(self.path)))
@@ -67,4 +113,4 @@ def heuristic_heading_level(line: str) -> int | None:
         return 0
     if re.match(r"^第[0-9一二三四五六七八九十百]+[節条]", s):
         return 1
-    return 99  # a marked heading (■, 【】): a child of whatever numbered heading came before
+    return MARKED  # a marked heading (■, 【】): a child of whatever numbered heading came before

@@ -202,7 +202,7 @@ def load_pdf(path: Path, opts: LoadOptions) -> ParsedDocument:
                     builder.text(rest, i + 1)
                 continue
             if not outline and (level := heuristic_heading_level(line)) is not None:
-                builder.heading(line, level)
+                builder.heading(line, level, page=i + 1)
                 continue
             builder.text(line, i + 1)
     builder.flush()

@@ -49,3 +49,67 @@ def test_a_yes_no_question_that_names_a_cost_asks_for_no_amount():
     assert question_type("宿泊費の上限額を教えてください。") == AMOUNT
     assert question_type("What is the cost of a taxi?") == AMOUNT
     assert has_type("預貯金は453兆円増加し", AMOUNT) and has_type("予算は1.2億円", AMOUNT)
+
+
+def _ja_tokens(text: str) -> list[str]:
+    from assistant.kb.keywords import get_tokenizer
+
+    return get_tokenizer().tokens(text)
+
+
+def test_each_thing_compared_gets_its_own_description_not_the_sentence_naming_both():
+    from assistant.answering.labels import ANSWERED, labelled_evidence
+
+    passage = ("Two plan types exist: the Basic plan and the Premium plan.\n\n"
+               "The Basic plan covers one office and is billed monthly.\n\n"
+               "The Premium plan covers all offices and includes phone support.")
+    idf = {w: 1.0 for w in "basic premium plan plans covers office offices billed support types".split()}
+    found = labelled_evidence("What is the difference between the Basic plan and the Premium plan?",
+                              [_hit(passage)], idf, _tokens)
+    assert found.label == ANSWERED
+    firsts = [p.items[0].quote for p in found.parts]
+    assert firsts[0].startswith("The Basic plan covers one office"), firsts
+    assert firsts[1].startswith("The Premium plan covers all offices"), firsts
+
+
+def test_names_other_sees_the_shorter_name_inside_the_longer_one():
+    from assistant.answering.question_parts import compared_items, names_other
+
+    assert compared_items("総合評価方式の簡易型と特別簡易型の違いは何ですか？") == ("簡易型", "特別簡易型")
+    assert compared_items("日当と宿泊費はそれぞれいくらですか？") is None
+    assert not names_other("イ 特別簡易型 業務実施方針を求めない。", "特別簡易型", "簡易型")
+    assert names_other("簡易型・特別簡易型ごとに設定する。", "特別簡易型", "簡易型")
+    assert names_other("簡易型・特別簡易型ごとに設定する。", "簡易型", "特別簡易型")
+    assert not names_other("ア 簡易型 業務実施方針を求める。", "簡易型", "特別簡易型")
+
+
+def test_a_list_inside_a_sentence_comes_with_the_end_of_that_sentence():
+    passage = ("問1.適用対象者を教えてください。\n2割特例の適用対象者は、免税事業者から課税事業者になった者であり、"
+               "具体的には、・ 免税事業者が登録を受けて課税事業者となる者\n・ 届出書を提出した上で登録を受ける者\n"
+               "が対象となります。\nしたがって、登録を受けていない場合には対象とはなりません。")
+    idf = {t: 1.0 for t in _ja_tokens("2割特例の適用対象者")}
+    found = find_evidence("2割特例の適用対象者は誰ですか？", [_hit(passage)], idf, _ja_tokens)
+    text = found.items[0].text
+    assert "届出書を提出した上で" in text and text.endswith("が対象となります。"), text
+
+
+def test_a_diagram_read_as_one_run_of_labels_is_not_evidence():
+    soup = ("青果物小売業の一般的な工程青果物小売業の一般的な工程の中で食品に悪影響を及ぼす原因と管理ポイント(例) "
+            "仕入れ運搬小分け(検品) 陳列販売納品盛付包装保管加工カット常温で流通する商品グループ④ 冷蔵のもの")
+    sentence = "カット工程では、器具の刃こぼれによる異物混入が食品に悪影響を及ぼす原因となるため、始業前に点検する。"
+    idf = {t: 1.0 for t in _ja_tokens("カット工程 食品 悪影響 原因 管理ポイント")}
+    found = find_evidence("カット工程で食品に悪影響を及ぼす原因は何ですか？", [_hit(soup + "\n\n" + sentence)], idf,
+                          _ja_tokens)
+    assert [e.text for e in found.items] == [sentence]
+
+
+def test_the_frame_of_a_question_is_not_searched_for():
+    """「とは何ですか」 would match every FAQ question in the documents through its kana bigrams."""
+    from assistant.kb.keywords import BIGRAM_PREFIX, get_tokenizer
+
+    tok = get_tokenizer()
+    terms = tok.query_terms("LTVとは何ですか？")
+    frame = {BIGRAM_PREFIX + p for p in ("とは", "は何", "何で", "です", "すか")}
+    assert "ltv" in terms and not frame & set(terms), terms
+    assert BIGRAM_PREFIX + "留意" in tok.query_terms("留意すべきことは何ですか")
+    assert BIGRAM_PREFIX + "です" in tok.index_terms("何ですか")  # the index keeps them: documents are not questions

@@ -32,3 +32,12 @@ def test_a_table_row_is_one_sentence_even_when_its_cells_hold_sentences():
     pieces = [passage[a:b] for a, b in sentence_spans(passage)]
     assert pieces == ["期限は次の表のとおり。", "項目 | 行動内容 | 期限",
                       "(4) | 共同システムの実用化 | 実用化を図る。政府広報も活用する。 | 令和6年春", "以上。"]
+
+
+def test_a_full_stop_inside_brackets_does_not_end_the_sentence():
+    """「（以下「会社」という。）における…」: the bracket closes after 。 (on the next line too: a PDF wrapped)."""
+    text = ("日本たばこ産業株式会社(以下「会社」という。\n)における事務は、この要領による。"
+            "「禁止する。」と定める。次の文。")
+    assert _pieces(text) == ["日本たばこ産業株式会社(以下「会社」という。\n)における事務は、この要領による。",
+                             "「禁止する。」と定める。", "次の文。"]
+    assert split_sentences("要領(以下「法」という。)による。次。") == ["要領(以下「法」という。)による。", "次。"]

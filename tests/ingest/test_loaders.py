@@ -128,3 +128,23 @@ def test_markdown_drops_raw_html_keeps_its_text_and_list_markers(tmp_path):
     assert "Show your badge  at the gate." in text or "Show your badge at the gate." in text
     assert "Visitors sign in at reception." in text
     assert "1. Take a badge.\n2. Wear it visibly." in text and "- Red: contractors" in text
+
+
+def test_marked_headings_are_siblings_and_a_run_of_bullets_is_a_list(tmp_path: Path):
+    """「■ 設問E」 follows 「■ 設問D」 instead of nesting under it (the path grew through whole documents), and
+    「● 清潔な作業着の着用」「● 手洗いの励行」 one after another are items under their heading, not headings."""
+    from pdf_factory import text_pdf
+
+    page = ("4 カット\n■ 設問D\n包丁は毎日消毒する。\n■ 設問E\nまな板は用途ごとに分ける。\n【管理ポイント】\n"
+            "● 清潔な作業着の着用\n● 手洗いの励行\n5 加工\n加工品は10°C以下で保管する。")
+    for path in (tmp_path / "notes.txt", text_pdf(tmp_path / "notes.pdf", [page], japanese=True)):
+        if path.suffix == ".txt":
+            path.write_text(page, encoding="utf-8")
+        doc = load_file(path, LoadOptions())
+        board = next(b for b in doc.blocks if "まな板" in b.text)
+        assert board.heading_path == ["4 カット", "■ 設問E"], path
+        items = next(b for b in doc.blocks if "手洗いの励行" in b.text)
+        assert items.heading_path == ["4 カット", "■ 設問E", "【管理ポイント】"], path  # 【】 first came under ■
+        assert "● 清潔な作業着の着用" in items.text and "● 手洗いの励行" in items.text
+        stored = next(b for b in doc.blocks if "10°C以下" in b.text)
+        assert stored.heading_path == ["5 加工"], path  # a numbered heading closes the marked ones
