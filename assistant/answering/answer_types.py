@@ -18,6 +18,9 @@ AMOUNT, COUNT, TIME, NAME, STEPS = "amount", "count", "time", "name", "steps"
 def _words(*alternatives: str) -> re.Pattern[str]:
     return re.compile("|".join(alternatives), re.I)
 
+# 「どのくらいかかりますか」 asks how long; 「どのくらいの割合」「どのくらいの人数」 ask for a number.
+_HOW_MUCH_OF_A_KIND = r"どのくらい(?!の[一-龥])"
+
 QUESTION_TYPES: list[tuple[str, re.Pattern[str]]] = [
     (STEPS, _words("手順", "方法", "どうすれば", "どのように", "どうやって", "やり方", "仕方",
                    r"\bhow (?:do|can|should) (?:i|we|you)\b", r"\bhow to\b", r"\bsteps?\b", r"\bprocedure\b",
@@ -25,11 +28,11 @@ QUESTION_TYPES: list[tuple[str, re.Pattern[str]]] = [
     (AMOUNT, _words("いくら", "幾ら", "何円", "金額", "費用", "料金", "値段", "単価", "上限額", r"\bhow much\b", r"\bcost\b",
                     r"\bprice\b", r"\bamount\b", r"\bfee\b")),
     (TIME, _words("いつ", "何日", "何時", "何分", "何秒", "何週", "何か月", "何ヶ月", "何カ月", "何年", "何曜", "期間", "期限",
-                  "何営業日", "どのくらい", r"\bwhen\b", r"\bhow long\b", r"\bhow often\b", r"\bwhat time\b",
+                  "何営業日", _HOW_MUCH_OF_A_KIND, r"\bwhen\b", r"\bhow long\b", r"\bhow often\b", r"\bwhat time\b",
                   r"\bwhat date\b", r"\bwhich day\b", r"\bdeadline\b", r"\bby when\b", r"\bhow soon\b",
                   r"\bhow many (?:days|hours|minutes|weeks|months|years|seconds)\b")),
     (COUNT, _words("何人", "何回", "何個", "何件", "何台", "何枚", "何か所", "何箇所", "何本", "何名", "何文字", "何桁", "何割",
-                   "何パーセント", "何%", "いくつ", r"\bhow many\b", r"\bnumber of\b", r"\bwhat percentage\b",
+                   "何パーセント", "何%", "いくつ", "割合", "比率", r"(?:どの|どれ)くらいの[一-龥]", r"\bhow many\b", r"\bnumber of\b", r"\bwhat percentage\b",
                    r"\bhow far\b", r"\bhow big\b", r"\bhow tall\b")),
     (NAME, _words("誰", "だれ", "どこ", "どちら", "どの", "何という", "名前", "名称", r"\bwho\b", r"\bwhom\b", r"\bwhere\b",
                   r"\bwhich\b", r"\bwhat is the name\b", r"\bcalled\b",

@@ -16,6 +16,7 @@ Thresholds were tuned on the first half of each dev set (bench/evidence.py) and 
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -46,7 +47,9 @@ CARRIED_WEIGHT = 0.5  # a word a follow-up's query carried over from the previou
 PREFER_MARGIN = 0.25  # a preferred sentence may hold this much less of the question's words than the best one
 RANK_PRIOR = 0.04  # per rank step: the better-ranked passage wins a tie
 PAIR_COST = 0.05  # two sentences must score this much better than one to be shown together
-CONTRAST_COST = 0.3  # a part of a comparison: a sentence naming the other thing compared too
+CONTRAST_COST = 0.3  # a part of a comparison: a short sentence naming the other thing compared too
+CONTRAST_CHARS = 100  # a longer one may describe both (「…を「A」、…を「B」と呼ぶ」): it pays no cost
+MODIFIER_COST = 0.2  # a sentence about a sibling of the compound asked for (特定小売販売業 for 一般小売販売業)
 CONFIDENT_SHARE = 0.5  # the best sentence (with its heading) holds at least this share of the question's weight
 CLOSE_RATIO = 0.92  # further sentences are shown only when they score at least this share of the best
 DENSE_WEIGHT = 1.0  # weight of the embedder's question-sentence cosine, for the best DENSE_TOP candidates
@@ -65,7 +68,9 @@ ANAPHORIC_NP = re.compile(r"\b(?:this|these|those|such)\s+(?!is\b|was\b|are\b|we
 LIST_TAIL = re.compile(r"^(?:が|を|に|は|も|と|の|で|など|等)[^\n]{0,60}[。.]$")
 MAX_BLOCK_CHARS = 1500  # a list or table brought in whole stops here
 # A table of contents line (「3 ▪ 青果物小売業の… ........」) names a section without saying anything about it.
-TABLE_OF_CONTENTS = re.compile(r"(?:\.{4,}|…{2,}|_{4,}|・{3,}|‥{2,}|－{4,})\s*[-–0-9]*\s*(?:\|\s*)?$|^\s*目\s*次", re.M)
+# Its lines may come joined into one run: a leader and a page number anywhere in the text is enough.
+TABLE_OF_CONTENTS = re.compile(
+    r"(?:\.{4,}|…{2,}|_{4,}|・{3,}|‥{2,}|－{4,})\s*(?:[-–0-9]*\s*(?:\|\s*)?$|[0-9]+)|^\s*目\s*次", re.M)
 # An FAQ's question (「問1. 適用対象者を教えてください。」 "Q3. Can I …?"): shown only with the answer after it.
 QUESTION_SENTENCE = re.compile(r"(?:^|\s|[)）])(?:問|Q|質問)\s*[0-9０-９]+\s*[.．:：、]|[？?]\s*$", re.M)
 
@@ -142,6 +147,7 @@ def find_evidence(
 
     weights = {t: idf.get(t, 0.0) for t in topic_terms(question, tokens)}
     asked = _plain(question)
+    compounds = _compounds(question)
     for t in topic_terms(query, tokens) if query else ():
         weights.setdefault(t, CARRIED_WEIGHT * idf.get(t, 0.0))
     weights = {match_stem(t): w for t, w in weights.items()}
@@ -176,8 +182,10 @@ def find_evidence(
             typed = has_type(text, kind)
             score = share + (TYPE_BONUS if typed and kind else 0.0) - (TYPE_PENALTY if not typed else 0.0)
             score -= RANK_PRIOR * rank + (PAIR_COST if i < 0 else 0.0)
-            if avoid is not None and avoid(text):
+            if avoid is not None and any(b - a < CONTRAST_CHARS and avoid(text[a:b]) for a, b in sentence_spans(text)):
                 score -= CONTRAST_COST
+            if _sibling_compound(compounds, text):
+                score -= MODIFIER_COST
             candidates.append((score, share, Evidence(rank + 1, text, start, end, round(score, 4), typed)))
     if not candidates:
         return EvidenceResult(answer_type=kind)
@@ -217,7 +225,9 @@ def find_evidence(
     # ("locked", "wrong") would label that question's answer "from the manuals" for "how often must the password
     # be changed?". An elliptical follow-up (「宿泊を伴う場合は？」 "which extension?") holds its few words anyway.
     best_share = own if carried and own_total else max(best_share, own)
-    confident = best_share >= CONFIDENT_SHARE and best.matches_type
+    # 「特定小売販売業の…」 does not answer a question about 一般小売販売業, however many of its words it holds.
+    sibling = _sibling_compound(compounds, best.text)
+    confident = best_share >= CONFIDENT_SHARE and best.matches_type and not sibling
     shown: list[Evidence] = []
     with_block: list[Evidence] = []
     for ev in chosen:
@@ -226,7 +236,7 @@ def find_evidence(
         block = _with_block(wider, hits)
         if block is not wider:
             with_block.append(block)
-        if ev is best and not confident and best_share >= CONFIDENT_SHARE and has_type(block.text, kind):
+        if ev is best and not (confident or sibling) and best_share >= CONFIDENT_SHARE and has_type(block.text, kind):
             confident = True  # the lead-in names the topic, its table or list holds the amount asked for
         if any(covers(e, block) for e in shown):
             continue
@@ -247,6 +257,33 @@ def _number_soup(text: str) -> bool:
     words = len(re.findall(r"[^\W\d_]", text))
     numbers = len(re.findall(r"\d+(?:[.,]\d+)*", text))
     return numbers >= 8 and words < 3 * numbers
+
+
+_COMPOUND = re.compile(r"[一-龥ァ-ヶー]+")
+_NEGATING = "非不未無"
+
+
+def _compounds(question: str) -> list[str]:
+    """The question's long kanji or katakana compounds (「一般小売販売業」「非機能要件」)."""
+    return [c for c in _COMPOUND.findall(unicodedata.normalize("NFKC", question)) if len(c) >= 4 and "何" not in c]
+
+
+def _sibling_compound(compounds: list[str], text: str) -> bool:
+    """The text names another kind of what was asked instead of it: 「特定小売販売業」 for 「一般小売販売業」 (same
+    head, other modifier), 「機能要件」 for 「非機能要件」 (the negating prefix gone). Sudachi splits the modifier
+    off as a word of low weight, so without this such a sentence holds nearly all of the question's words."""
+    if not compounds:
+        return False
+    runs = set(_COMPOUND.findall(unicodedata.normalize("NFKC", text)))
+    for c in compounds:
+        if c in text:
+            continue
+        head = len(c) - 2
+        for r in runs:
+            common = len(os.path.commonprefix([r[::-1], c[::-1]]))
+            if common >= max(2, head) and r != c and (len(r) > common or c[0] in _NEGATING):
+                return True
+    return False
 
 
 def _label_soup(text: str) -> bool:

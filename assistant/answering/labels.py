@@ -48,7 +48,7 @@ _BIG_AMOUNT_ASKED = re.compile(r"何兆|何億|何万|何千")
 # Numbers that are not an answer to "how many / how much": years, dates, figure and table numbers, article numbers.
 _NOT_A_FIGURE = re.compile(
     r"(?:19|20)\d\d\s*年度?|(?:令和|平成|昭和)\s*\d+\s*年度?|\d+\s*月\s*\d*\s*日?|(?:図表?|表|figure|table|fig\.)\s*[\d\-‐.]+"
-    r"|p\.\s*\d+|第\s*\d+\s*[条章節項号回]|[(（]\s*\d+\s*[)）]|^\s*\d+[.)]", re.I | re.M)
+    r"|p\.\s*\d+|第\s*\d+\s*[条章節項号回]|\d*\s*[(（]\s*\d+\s*[)）]|^\s*\d+[.)]", re.I | re.M)
 
 
 @dataclass
@@ -239,7 +239,7 @@ def asked_number(question: str) -> str | None:
 
 def holds_number(text: str, unit: str) -> bool:
     """Whether `text` states a number of the kind asked for (years, dates and figure numbers do not count)."""
-    text = _NOT_A_FIGURE.sub(" ", unicodedata.normalize("NFKC", text))
+    text = _NOT_A_FIGURE.sub(" ", unicodedata.normalize("NFKC", re.sub(r"[①-⑳⑴-⒇⒈-⒛]", " ", text)))
     if unit == "%":
         return bool(re.search(r"\d\s*%|\d\s*割|\d\s*パーセント|\bpercent\b", text))
     if unit == "amount":

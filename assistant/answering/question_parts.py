@@ -62,10 +62,24 @@ def split_parts(question: str) -> list[str]:
     q = unicodedata.normalize("NFKC", question).strip()
     sentences = [s for s in re.split(r"(?<=[?？])\s*", q) if len(s.strip()) >= 6]
     if len(sentences) >= 2:
-        return [s.strip() for s in sentences]
-    if re.search(r"[ぁ-んァ-ン一-龥]", q):
-        return _split_japanese(q)
-    return _split_english(q)
+        parts = [s.strip() for s in sentences]
+    elif re.search(r"[ぁ-んァ-ン一-龥]", q):
+        parts = _split_japanese(q)
+    else:
+        return _split_english(q)
+    first = re.sub(r"(?:です|ます|でしょう)?か?[?？]?$", "", parts[0])
+    if len(parts) == 2 and _elliptical(parts[1]) and (m := _TOPIC_OF.match(first)):
+        parts[1] = m.group(1) + parts[1]  # 「…2割特例を使えますか？使うにはどうすればよいですか？」
+    return parts
+
+
+# A part naming nothing of its own (「使うにはどうすればよいですか」「次に多いのは何ですか」): no word of two kanji or
+# katakana or more. It is asked about what the part before it names, up to that part's last particle.
+_TOPIC_OF = re.compile(r"^(.*[をでがにはの])[^をでがにはの]*$")
+
+
+def _elliptical(part: str) -> bool:
+    return not any(len(w) >= 2 and "何" not in w for w in re.findall(r"[一-龥ァ-ヶー]+", part))
 
 
 def _split_japanese(q: str) -> list[str]:
@@ -92,7 +106,8 @@ def _split_japanese(q: str) -> list[str]:
         # 「Aの負債としての預貯金と家計の預貯金はそれぞれ」: two whole topics (「2007年と2020年で」: below)
         prefix, rest = q[: m.start()], m.group("rest").replace("それぞれ", "", 1)
         y = _shared_modifier(m.group("x"), m.group("y"))
-        return [f"{prefix}{m.group('x')}{m.group('p')}{rest}", f"{prefix}{y}{m.group('p')}{rest}"]
+        x = _shared_head(m.group("x"), m.group("y"))
+        return [f"{prefix}{x}{m.group('p')}{rest}", f"{prefix}{y}{m.group('p')}{rest}"]
     if m := _PAIR.search(q):
         prefix = q[: m.start()]
         x, y, p, rest = m.group("x"), m.group("y"), m.group("p"), m.group("rest")
@@ -137,6 +152,14 @@ def _shared_modifier(x: str, y: str) -> str:
         return y
     m = re.search(r"^(.*[るたいな])[一-龥ァ-ヶー]{1,8}$", x)
     return m.group(1) + y if m and len(m.group(1)) >= 4 else y
+
+
+def _shared_head(x: str, y: str) -> str:
+    """`x` with the noun that follows `y` when `x` is a bare noun: in 「店頭出口調査とユーザーアンケートの回答者数」 the
+    回答者数 is the 店頭出口調査's too."""
+    if "の" in x or not (m := re.fullmatch(r".+?の([一-龥ァ-ヶー]{2,8})", y)):
+        return x
+    return f"{x}の{m.group(1)}"
 
 
 def _split_english(q: str) -> list[str]:

@@ -113,3 +113,37 @@ def test_the_frame_of_a_question_is_not_searched_for():
     assert "ltv" in terms and not frame & set(terms), terms
     assert BIGRAM_PREFIX + "留意" in tok.query_terms("留意すべきことは何ですか")
     assert BIGRAM_PREFIX + "です" in tok.index_terms("何ですか")  # the index keeps them: documents are not questions
+
+
+def test_a_sentence_about_a_sibling_of_the_compound_asked_for_is_no_answer():
+    """「特定小売販売業の…」 holds nearly every word of a question about 一般小売販売業 (Sudachi splits 一般 off as a
+    word of low weight): it is not shown first when the asked one is there, and never labelled an answer."""
+    special = "特定小売販売業の月間の取扱予定高は、施設の利用者数に平均購入本数を乗じて算出する。"
+    general = "一般小売販売業の月間の取扱予定高は、世帯数に1世帯当たりの購入本数を乗じて算出する。"
+    question = "一般小売販売業の月間の取扱予定高はどのように算出しますか？"
+    idf = {t: 1.0 for t in _ja_tokens(question)} | {"一般": 0.1}
+    found = find_evidence(question, [_hit(special + "\n\n" + general)], idf, _ja_tokens)
+    assert found.items[0].text == general and found.confident
+    alone = find_evidence(question, [_hit(special)], idf, _ja_tokens)
+    assert alone.items and not alone.confident
+    negated = find_evidence("非機能要件の適合性はどう確認しますか？",
+                            [_hit("機能要件の適合性は、標準仕様書で確認する。")],
+                            {t: 1.0 for t in _ja_tokens("非機能要件の適合性 確認")} | {"非": 0.1}, _ja_tokens)
+    assert negated.items and not negated.confident
+
+
+def test_a_table_of_contents_read_as_one_line_is_not_evidence():
+    toc = ("目次○2割特例 ______ 3 問1.適用対象者を教えてください。 ______ 3 "
+           "問2.適用できる期間について教えてください。 ____ 4")
+    answer = "2割特例の適用対象者は、免税事業者から課税事業者になった者です。"
+    idf = {t: 1.0 for t in _ja_tokens("2割特例 適用対象者")}
+    found = find_evidence("2割特例の適用対象者を教えてください。", [_hit(toc + "\n\n" + answer)], idf, _ja_tokens)
+    assert [e.text for e in found.items] == [answer]
+
+
+def test_how_much_of_a_kind_asks_for_a_number_not_a_time():
+    from assistant.answering.answer_types import COUNT, TIME, question_type
+
+    assert question_type("運用支援を委託している企業はどのくらいの割合ですか？") == COUNT
+    assert question_type("申請から承認までどのくらいかかりますか？") == TIME
+    assert question_type("どのくらいの期間保存しますか？") == TIME

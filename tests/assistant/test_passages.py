@@ -99,6 +99,14 @@ def test_a_table_continued_on_the_next_page_comes_with_its_header_row(service):
      ["端数を切り捨てて支払うことは問題ありますか?", "1円以上の単位ではどうですか?"]),
     ("What is the difference between a reuse part and a rebuilt part?", ["a reuse part", "a rebuilt part"]),
     ("What is ISMAP and when did it start?", ["What is ISMAP?", "When did ISMAP start?"]),
+    # a part naming nothing of its own is asked about what the part before it names
+    ("2割特例を使えますか？使うにはどうすればよいですか？",
+     ["2割特例を使えますか?", "2割特例を使うにはどうすればよいですか?"]),
+    ("児童のいる世帯の世帯構造で最も多いのは何で、次に多いのは何ですか？",
+     ["児童のいる世帯の世帯構造で最も多いのは何ですか", "児童のいる世帯の世帯構造で最も多いのは次に多いのは何ですか?"]),
+    # the noun after the second thing belongs to the first too
+    ("店頭出口調査とユーザーアンケートの回答者数はそれぞれ何人ですか？",
+     ["店頭出口調査の回答者数は何人ですか?", "ユーザーアンケートの回答者数は何人ですか?"]),
     ("出張の日当はいくらですか？", ["出張の日当はいくらですか?"]),
     ("How long is the account locked after too many wrong passwords?",
      ["How long is the account locked after too many wrong passwords?"]),
@@ -123,6 +131,11 @@ def test_multi_part_questions_are_split_into_questions_of_their_own(question, pa
 ])
 def test_passage_questions_are_told_from_factoid_ones(question, kind):
     assert passage_kind(question) == kind
+
+
+def test_a_clause_reference_is_not_the_number_asked_for():
+    assert not holds_number("予定営業所が大臣告示3(4)の場合は(2)②の距離基準を満たすものとみなす。", "count")
+    assert holds_number("指定都市の繁華街(A)は25メートルとする。", "count")
 
 
 def test_a_number_is_asked_for_only_when_the_question_asks_how_much_or_how_many():
