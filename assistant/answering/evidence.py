@@ -47,8 +47,7 @@ CARRIED_WEIGHT = 0.5  # a word a follow-up's query carried over from the previou
 PREFER_MARGIN = 0.25  # a preferred sentence may hold this much less of the question's words than the best one
 RANK_PRIOR = 0.04  # per rank step: the better-ranked passage wins a tie
 PAIR_COST = 0.05  # two sentences must score this much better than one to be shown together
-CONTRAST_COST = 0.3  # a part of a comparison: a short sentence naming the other thing compared too
-CONTRAST_CHARS = 100  # a longer one may describe both (「…を「A」、…を「B」と呼ぶ」): it pays no cost
+CONTRAST_COST = 0.3  # a part of a comparison: a sentence naming the other thing compared too (unless it defines)
 MODIFIER_COST = 0.2  # a sentence about a sibling of the compound asked for (特定小売販売業 for 一般小売販売業)
 CONFIDENT_SHARE = 0.5  # the best sentence (with its heading) holds at least this share of the question's weight
 CLOSE_RATIO = 0.92  # further sentences are shown only when they score at least this share of the best
@@ -72,7 +71,9 @@ MAX_BLOCK_CHARS = 1500  # a list or table brought in whole stops here
 TABLE_OF_CONTENTS = re.compile(
     r"(?:\.{4,}|…{2,}|_{4,}|・{3,}|‥{2,}|－{4,})\s*(?:[-–0-9]*\s*(?:\|\s*)?$|[0-9]+)|^\s*目\s*次", re.M)
 # An FAQ's question (「問1. 適用対象者を教えてください。」 "Q3. Can I …?"): shown only with the answer after it.
-QUESTION_SENTENCE = re.compile(r"(?:^|\s|[)）])(?:問|Q|質問)\s*[0-9０-９]+\s*[.．:：、]|[？?]\s*$", re.M)
+# A Japanese question may end with 「。」: 「…どのような手続きをすればよいでしょうか。」「…対象になりますか。」
+QUESTION_SENTENCE = re.compile(
+    r"(?:^|\s|[)）])(?:問|Q|質問)\s*[0-9０-９]+\s*[.．:：、]|[？?]\s*$|(?:でしょう|ます|です|ません)か[。．]\s*$", re.M)
 
 
 @dataclass
@@ -165,6 +166,8 @@ def find_evidence(
     own_shares: dict[tuple[int, int], float] = {}
     for rank, hit in enumerate(hits):
         passage = hit.context or hit.text
+        if _table_of_contents(passage):
+            continue  # a contents page names every topic and answers none
         heading = words(" ".join(hit.heading_path))
         # The context is the hit's own section (retrieval keeps to it), so its heading is every sentence's.
         spans = sentence_spans(passage)
@@ -182,7 +185,7 @@ def find_evidence(
             typed = has_type(text, kind)
             score = share + (TYPE_BONUS if typed and kind else 0.0) - (TYPE_PENALTY if not typed else 0.0)
             score -= RANK_PRIOR * rank + (PAIR_COST if i < 0 else 0.0)
-            if avoid is not None and any(b - a < CONTRAST_CHARS and avoid(text[a:b]) for a, b in sentence_spans(text)):
+            if avoid is not None and any(avoid(text[a:b]) for a, b in sentence_spans(text)):
                 score -= CONTRAST_COST
             if _sibling_compound(compounds, text):
                 score -= MODIFIER_COST
@@ -284,6 +287,13 @@ def _sibling_compound(compounds: list[str], text: str) -> bool:
             if common >= max(2, head) and r != c and (len(r) > common or c[0] in _NEGATING):
                 return True
     return False
+
+
+def _table_of_contents(passage: str) -> bool:
+    """Most of the passage is contents lines (a title, a leader, a page number), joined or not."""
+    spans = sentence_spans(passage)
+    toc = sum(b - a for a, b in spans if TABLE_OF_CONTENTS.search(passage[a:b]))
+    return len(TABLE_OF_CONTENTS.findall(passage)) >= 3 and toc >= 0.4 * sum(b - a for a, b in spans)
 
 
 def _label_soup(text: str) -> bool:

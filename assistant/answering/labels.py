@@ -43,6 +43,8 @@ _NUMBER_ASKED = re.compile(
     r"いくら|幾ら|いくつ|何\s*(?:円|%|パーセント|割|倍|人|名|件|回|個|台|枚|か所|箇所|本|社|店|世帯|都県|兆|億|万|千"
     r"|トン|キロ|メートル)|どのくらい|どれくらい|どれだけ"
     r"|\bhow (?:much|many)\b|\bwhat (?:percentage|share|proportion|number|amount)\b", re.I)
+# 「何人」「何件」「何メートル」: the number asked for comes with its counter.
+_COUNTER_ASKED = re.compile(r"何\s*(人|名|件|回|個|台|枚|か所|箇所|社|店|世帯|トン|メートル)")
 _PERCENT_ASKED = re.compile(r"何\s*%|何パーセント|何割|割合|比率|シェア|\bpercent|\bshare of\b|\bratio\b", re.I)
 _BIG_AMOUNT_ASKED = re.compile(r"何兆|何億|何万|何千")
 # Numbers that are not an answer to "how many / how much": years, dates, figure and table numbers, article numbers.
@@ -93,7 +95,8 @@ def labelled_evidence(
         avoid = None
         if pair:  # 「AとBの違い」: A's part wants A's own description, not the sentence naming both
             own, other = pair[n], pair[1 - n]
-            avoid = lambda t, own=own, other=other: names_other(t, own, other)  # noqa: E731
+            # (one that defines both, 「…を「A」、…を「B」と呼ぶ」, is as good as two)
+            avoid = lambda t, own=own, other=other: names_other(t, own, other) and not _DEFINES.search(t)  # noqa: E731
         # A part is judged on its own words: the other part's words would count against it as carried ones.
         part_query = text if len(texts) > 1 else (query or question)
         found = find_evidence(text, hits, idf, tokens, query=part_query, similarity=similarity, aliases=aliases,
@@ -162,7 +165,7 @@ _DEFINITION_ASKED = re.compile(r"とは(?:何|なに|どのような|どんな|�
                                r"|\bwhat does .+ (?:mean|stand for)\b", re.I)
 _KIND_ASKED = re.compile(r"(?:どのような|どんな|どういう)([一-龥ァ-ヶー]{1,8})")  # 「…とはどのような契約形態ですか」
 _DEFINES = re.compile(
-    r"とは|すなわち|と呼ば|を指す|をいう|という。|のこと|こと。|を意味|と定義|の略|[(（][^()（）]{2,40}[)）]は、"
+    r"とは|すなわち|と呼ば|と呼ぶ|を指す|をいう|という。|のこと|こと。|を意味|と定義|の略|[(（][^()（）]{2,40}[)）]は、"
     r"|^\s*\d{1,3}（[^（）]{2,30}）"  # 「32（ベンチャーデット）ベンチャー企業に対する融資。」: the term's footnote
     r"|\b(?:is|are) (?:a|an|the)\b|\bmeans?\b|\brefers? to\b|\bdefined as\b|\bstands? for\b", re.I | re.M)
 # 「ABR（アドレス・ベース・レジストリ）」 "ISMAP (…)": a spelled-out form in brackets defines the word beside it only
@@ -226,7 +229,8 @@ def _bare(ev: Evidence) -> bool:
 
 
 def asked_number(question: str) -> str | None:
-    """"%" for a share, "amount" for money, "count" for any other number asked for; None when none is."""
+    """"%" for a share, "amount" for money, the counter for 「何人」「何件」…, "count" for any other number asked
+    for; None when none is."""
     text = unicodedata.normalize("NFKC", question)
     if not _NUMBER_ASKED.search(text):
         return None
@@ -234,7 +238,8 @@ def asked_number(question: str) -> str | None:
         return "%"
     if question_type(text) == AMOUNT or _BIG_AMOUNT_ASKED.search(text):
         return "amount"
-    return "count"
+    counter = _COUNTER_ASKED.search(text)
+    return counter.group(1) if counter else "count"
 
 
 def holds_number(text: str, unit: str) -> bool:
@@ -244,6 +249,8 @@ def holds_number(text: str, unit: str) -> bool:
         return bool(re.search(r"\d\s*%|\d\s*割|\d\s*パーセント|\bpercent\b", text))
     if unit == "amount":
         return bool(SENTENCE_FEATURES[AMOUNT].search(text) or re.search(r"\d[\d,.]*\s*(?:兆|億|万)", text))
+    if unit != "count":  # 「何人」: a number and its counter (「944人」, a table's 「回答者数(人)」 over its numbers)
+        return bool(re.search(r"\d", text)) and unit in text
     return bool(re.search(r"\d", text))
 
 
