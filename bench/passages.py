@@ -78,7 +78,8 @@ def mid_sentence(ev, passage: str) -> tuple[bool, bool]:  # noqa: ANN001
     first = unicodedata.normalize("NFKC", text[0])
     item_label = re.match(r"^[a-z][0-9]{0,2}[.)]\s", text)  # 「d3. テーマパーク」「a) …」 open an item
     starts = first in "、。,.)]）」』】:;" or (text[0].islower() and text[0].isascii() and not item_label)
-    if "\u3041" <= text[0] <= "\u309f" and not text.startswith(SENTENCE_OPENERS):
+    if "\u3041" <= text[0] <= "\u309f" and not text.startswith(SENTENCE_OPENERS) and not is_table_row(
+            text.split("\n")[0]):  # a table's cell may start with anything
         starts = True
     # 「末):99.9%)に…」: the tail of a figure ("5) 可用性の向上" opens an item)
     if re.match(r"^[0-9０-９.,，．]+[%％)）][\u3041-\u309f、。,]", text):

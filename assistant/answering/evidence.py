@@ -171,6 +171,7 @@ def find_evidence(
         heading = words(" ".join(hit.heading_path))
         # The context is the hit's own section (retrieval keeps to it), so its heading is every sentence's.
         spans = sentence_spans(passage)
+        headers = _table_headers(passage, spans)
         for i, (start, end) in _candidates(passage, spans, kind):
             text = passage[start:end]
             if len(text) < 6 or text.strip() in hit.heading_path or TABLE_OF_CONTENTS.search(text):
@@ -179,9 +180,12 @@ def find_evidence(
                 continue  # a chart's axis and labels read as text (「0 10 20 30 … 児童のいる世帯」): no sentence
             if i >= 0 and QUESTION_SENTENCE.search(text):
                 continue  # an FAQ's question repeats the words asked but answers nothing: its answer may
-            found = words(text)
-            share = _share(weights, total, found, heading)
-            own_shares[(rank + 1, start)] = _share(own_weights, own_total, found, heading)
+            found = words(_unspaced(text))
+            # a table row is read with its table's header row and what introduces the table, as a sentence is read
+            # with its section's heading: 「指定都市 | 25 | … | 300」 under 「(単位:メートル)」「… | 住宅地(B)」
+            above = heading | words(_unspaced(headers[start])) if start in headers else heading
+            share = _share(weights, total, found, above)
+            own_shares[(rank + 1, start)] = _share(own_weights, own_total, found, above)
             typed = has_type(text, kind)
             score = share + (TYPE_BONUS if typed and kind else 0.0) - (TYPE_PENALTY if not typed else 0.0)
             score -= RANK_PRIOR * rank + (PAIR_COST if i < 0 else 0.0)
@@ -293,7 +297,35 @@ def _table_of_contents(passage: str) -> bool:
     """Most of the passage is contents lines (a title, a leader, a page number), joined or not."""
     spans = sentence_spans(passage)
     toc = sum(b - a for a, b in spans if TABLE_OF_CONTENTS.search(passage[a:b]))
-    return len(TABLE_OF_CONTENTS.findall(passage)) >= 3 and toc >= 0.4 * sum(b - a for a, b in spans)
+    return len(TABLE_OF_CONTENTS.findall(passage)) >= 3 and toc >= 0.8 * sum(b - a for a, b in spans)
+
+
+def _table_headers(passage: str, spans: list[tuple[int, int]]) -> dict[int, str]:
+    """For each table row after the first of its table (by start offset): the header row, with the sentence just
+    before the table when it introduces it (「(単位:メートル)」「次の表のとおり。」)."""
+    out: dict[int, str] = {}
+    header = None
+    for j, (a, b) in enumerate(spans):
+        if not is_table_row(passage[a:b]):
+            header = None
+            continue
+        if header is None:
+            header = passage[a:b]
+            if j > 0:
+                before = passage[spans[j - 1][0] : spans[j - 1][1]]
+                if len(before) <= 80 and not is_table_row(before):
+                    header = before + "\n" + header
+            continue
+        out[a] = header
+    return out
+
+
+_LETTER_SPACED = re.compile(r"(?<![^\s|])[一-龥ァ-ヶ](?: [一-龥ァ-ヶ]){2,}(?![^\s|])")
+
+
+def _unspaced(text: str) -> str:
+    """「指 定 都 市」 (a PDF's letter-spaced cell) read as the word it is, 「指定都市」, for matching."""
+    return _LETTER_SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
 
 
 def _label_soup(text: str) -> bool:

@@ -137,8 +137,13 @@ def test_a_table_of_contents_read_as_one_line_is_not_evidence():
            "問2.適用できる期間について教えてください。 ____ 4")
     answer = "2割特例の適用対象者は、免税事業者から課税事業者になった者です。"
     idf = {t: 1.0 for t in _ja_tokens("2割特例 適用対象者")}
-    found = find_evidence("2割特例の適用対象者を教えてください。", [_hit(toc + "\n\n" + answer)], idf, _ja_tokens)
+    question = "2割特例の適用対象者を教えてください。"
+    found = find_evidence(question, [_hit(toc + "\n\n" + answer)], idf, _ja_tokens)
     assert [e.text for e in found.items] == [answer]
+    # a contents page as the best-ranked hit: nothing of it is shown, the body page is
+    contents = toc + "\n問3.手続きについて教えてください。 ______ 5\n問4.継続適用について ______ 5"
+    found = find_evidence(question, [_hit(contents), _hit(answer)], idf, _ja_tokens)
+    assert [(e.number, e.text) for e in found.items] == [(2, answer)]
 
 
 def test_how_much_of_a_kind_asks_for_a_number_not_a_time():
@@ -147,3 +152,23 @@ def test_how_much_of_a_kind_asks_for_a_number_not_a_time():
     assert question_type("運用支援を委託している企業はどのくらいの割合ですか？") == COUNT
     assert question_type("申請から承認までどのくらいかかりますか？") == TIME
     assert question_type("どのくらいの期間保存しますか？") == TIME
+
+
+def test_a_table_row_is_read_with_its_header_and_a_letter_spaced_label_as_a_word():
+    """「指 定 都 市 | 25 | …」: the row's label is a word once its letter spacing is read away, and the column names
+    and the unit line above the table count for the row, as a section heading counts for its sentences."""
+    passage = ("距離基準は次のとおりとする。\n(単位:メートル)\n環境区分 | 繁華街(A) | 住宅地(B)\n"
+               "指 定 都 市 | 25 | 300\n町 村 | 150 | 300\n\n繁華街とは、商店が集まる地域をいう。")
+    question = "指定都市の住宅地(B)の距離は何メートルですか？"
+    idf = {t: 1.0 for t in _ja_tokens(question)}
+    found = find_evidence(question, [_hit(passage)], idf, _ja_tokens)
+    assert "指 定 都 市 | 25 | 300" in found.items[0].text, found.items
+
+
+def test_an_faq_question_ending_in_a_full_stop_is_not_its_answer():
+    passage = ("問7.簡易課税制度選択届出書を提出しているが、申告時に2割特例を選べるようにしたいのですが、"
+               "どのような手続きをすればよいでしょうか。\n(答) 申告書に2割特例の適用を受ける旨を付記してください。")
+    question = "2割特例を選べるようにするにはどのような手続きをすればよいですか？"
+    idf = {t: 1.0 for t in _ja_tokens(question)}
+    found = find_evidence(question, [_hit(passage)], idf, _ja_tokens)
+    assert "付記してください" in found.items[0].text, found.items
