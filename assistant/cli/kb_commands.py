@@ -286,7 +286,7 @@ def docs_remove(
 def reindex(
     ctx: typer.Context, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False
 ) -> None:
-    """Re-embed every chunk with the configured embedding model (after changing [embedding])."""
+    """Re-embed every chunk with the configured embedding model (after changing the `embedding` section)."""
     kb = KnowledgeBase.open(ctx.obj.settings.paths.kb_dir)
     n = kb.counts()["chunks"]
     kb.close()
