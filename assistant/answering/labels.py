@@ -113,7 +113,8 @@ def labelled_evidence(
             items = [wide, *(e for e in items[1:] if not overlaps(e, wide))]
         # A lead-in without its list or a heading-like line is where the answer starts, not the answer; "what is
         # X" wants a definition and "why" a reason in the passage, not only X named.
-        sure = (found.confident and bool(items) and not _bare(items[0]) and _says_what_is_asked(text, items)
+        sure = (found.confident and bool(items) and not _bare(items[0]) and not _lone_row(items[0], hits)
+                and _says_what_is_asked(text, items)
                 and _holds_focus(text, items))
         unit = asked_number(text)
         if unit and not any(holds_number(e.text, unit) for e in items):
@@ -218,6 +219,17 @@ def _preference(question: str) -> Callable[[str], bool] | None:
     if passage_kind(question) == ENUMERATE:
         return lambda text: any(is_lead_in(ln) or is_list_item(ln) or is_table_row(ln) for ln in text.split("\n"))
     return None
+
+
+def _lone_row(ev: Evidence, hits: list[Hit]) -> bool:
+    """A table row with no row under it in its passage: a header (「…による課題 | ネットワーク分離による課題」) whose
+    cells the PDF gave as text below it says what the table is about, not what it says."""
+    if "\n" in ev.text.strip() or not is_table_row(ev.text):
+        return False
+    passage = hits[ev.number - 1].context or hits[ev.number - 1].text
+    after = passage[ev.end :].lstrip("\n").split("\n", 1)[0]
+    before = passage[: ev.start].rstrip("\n").rsplit("\n", 1)[-1]
+    return not is_table_row(after) and not is_table_row(before)
 
 
 def _bare(ev: Evidence) -> bool:

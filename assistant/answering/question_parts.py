@@ -83,8 +83,9 @@ def _elliptical(part: str) -> bool:
 
 
 def _split_japanese(q: str) -> list[str]:
-    if "と、" in q:
-        left, right = q.split("と、", 1)
+    # 「…の期限と、…の内容を」; not a conditional 「…によると、」「低下すると、」 (と after a verb or adjective)
+    if m := re.search(r"(?<![るうくすつぬむぐぶいた])と、", q):
+        left, right = q[: m.start()], q[m.end():]
         tail = _TAIL.search(right)
         if tail and len(left) >= 4 and len(right) - len(tail.group(0)) >= 2:
             return [left + tail.group(0).replace("それぞれ", ""), right.replace("それぞれ", "")]

@@ -172,3 +172,16 @@ def test_an_faq_question_ending_in_a_full_stop_is_not_its_answer():
     idf = {t: 1.0 for t in _ja_tokens(question)}
     found = find_evidence(question, [_hit(passage)], idf, _ja_tokens)
     assert "付記してください" in found.items[0].text, found.items
+
+
+def test_a_header_row_alone_is_not_an_answer():
+    """A table whose cells the PDF gave as text below it: its header row names the question's words and says
+    nothing; it is never labelled "from the manuals"."""
+    from assistant.answering.labels import ANSWERED, labelled_evidence
+
+    passage = ("校務支援システムを閉域網で運用することによる課題 | ネットワーク分離による課題\n"
+               "⚫ 職員室からしか校務支援システムにアクセスできない。\n⚫ 端末を別に整備する必要がある。")
+    question = "校務支援システムを閉域網で運用することにはどのような課題がありますか？"
+    idf = {t: 1.0 for t in _ja_tokens(question)}
+    found = labelled_evidence(question, [_hit(passage)], idf, _ja_tokens)
+    assert found.items and found.label != ANSWERED, found.items

@@ -108,6 +108,9 @@ def test_a_table_continued_on_the_next_page_comes_with_its_header_row(service):
     ("店頭出口調査とユーザーアンケートの回答者数はそれぞれ何人ですか？",
      ["店頭出口調査の回答者数は何人ですか?", "ユーザーアンケートの回答者数は何人ですか?"]),
     ("出張の日当はいくらですか？", ["出張の日当はいくらですか?"]),
+    # a conditional 「…によると、」「…すると、」 is no pair
+    ("調査によると、支店が減ると、入出金額はどれだけ減りますか？",
+     ["調査によると、支店が減ると、入出金額はどれだけ減りますか?"]),
     ("How long is the account locked after too many wrong passwords?",
      ["How long is the account locked after too many wrong passwords?"]),
     ("顧客情報の取り扱いと保管期間について教えてください。", ["顧客情報の取り扱いと保管期間について教えてください。"]),
