@@ -112,8 +112,6 @@ class EvidenceResult:
     items: list[Evidence] = field(default_factory=list)
     confident: bool = False
     answer_type: str | None = None
-    share: float = 0.0  # the question's weight the best sentence holds (its own words, for a follow-up)
-    cosine: float | None = None  # the embedder's question-sentence similarity of the best sentence
 
 
 def find_evidence(
@@ -201,7 +199,6 @@ def find_evidence(
         top = candidates[:DENSE_TOP]
         cosines = similarity([unwrap(c[2].text) for c in top])
         top = [(sc + DENSE_WEIGHT * cos, sh, ev) for (sc, sh, ev), cos in zip(top, cosines, strict=True)]
-        cosine_of = {id(ev): cos for (_, _, ev), cos in zip(top, cosines, strict=True)}
         candidates = sorted(top, key=lambda c: (-c[0], c[2].number, c[2].start)) + candidates[DENSE_TOP:]
     # A table row or outline heading the question names by its label (「メリット | …」) is the answer's own place: it
     # goes first even when a sentence that repeats the question's words (and so reads closer) scored higher.
@@ -253,8 +250,7 @@ def find_evidence(
     # thing (where, how much, when) keeps the sentence that says it first.
     if kind in (None, STEPS):
         shown = [e for e in shown if e in with_block] + [e for e in shown if e not in with_block]
-    cosine = cosine_of.get(id(best)) if similarity is not None and DENSE_WEIGHT > 0 else None
-    return EvidenceResult(shown, confident, kind, best_share, cosine)
+    return EvidenceResult(shown, confident, kind)
 
 
 def _number_soup(text: str) -> bool:

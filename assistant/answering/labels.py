@@ -58,8 +58,6 @@ class Part:
     question: str
     items: list[Evidence]
     confident: bool
-    share: float = 0.0  # evidence.EvidenceResult's
-    cosine: float | None = None
 
 
 @dataclass
@@ -114,13 +112,12 @@ def labelled_evidence(
         # A lead-in without its list or a heading-like line is where the answer starts, not the answer; "what is
         # X" wants a definition and "why" a reason in the passage, not only X named.
         sure = (found.confident and bool(items) and not _bare(items[0]) and not _lone_row(items[0], hits)
-                and _says_what_is_asked(text, items)
-                and _holds_focus(text, items))
+                and _says_what_is_asked(text, items) and _holds_focus(text, items))
         unit = asked_number(text)
         if unit and not any(holds_number(e.text, unit) for e in items):
             about = about or sure  # the passage is about what was asked; its number is not in its text
             sure = False  # 「何%ですか」 answered by sentences that hold no percentage is not answered
-        parts.append(Part(text, items, sure, found.share, found.cosine))
+        parts.append(Part(text, items, sure))
     if 0 < sum(p.confident for p in parts) < len(parts):
         for part in parts:  # a part not answered says so, instead of showing what another part found
             if not part.confident:
