@@ -43,8 +43,10 @@ _NUMBER_ASKED = re.compile(
     r"いくら|幾ら|いくつ|何\s*(?:円|%|パーセント|割|倍|人|名|件|回|個|台|枚|か所|箇所|本|社|店|世帯|都県|兆|億|万|千"
     r"|トン|キロ|メートル)|どのくらい|どれくらい|どれだけ"
     r"|\bhow (?:much|many)\b|\bwhat (?:percentage|share|proportion|number|amount)\b", re.I)
-# 「何人」「何件」「何メートル」: the number asked for comes with its counter.
-_COUNTER_ASKED = re.compile(r"何\s*(人|名|件|回|個|台|枚|か所|箇所|社|店|世帯|トン|メートル)")
+# 「何人」「何メートル」: the number asked for comes with its unit (「8割」 is no head count). Counters of things are
+# not told apart: 「何個ありますか」 is answered by 「合計3か所にある」.
+_COUNTER_ASKED = re.compile(r"何\s*(人|名|世帯|トン|メートル)")
+_SAME_UNIT = {"人": "人|名", "名": "人|名"}
 _PERCENT_ASKED = re.compile(r"何\s*%|何パーセント|何割|割合|比率|シェア|\bpercent|\bshare of\b|\bratio\b", re.I)
 _BIG_AMOUNT_ASKED = re.compile(r"何兆|何億|何万|何千")
 # Numbers that are not an answer to "how many / how much": years, dates, figure and table numbers, article numbers.
@@ -238,7 +240,7 @@ def _bare(ev: Evidence) -> bool:
 
 
 def asked_number(question: str) -> str | None:
-    """"%" for a share, "amount" for money, the counter for 「何人」「何件」…, "count" for any other number asked
+    """"%" for a share, "amount" for money, the unit for 「何人」「何メートル」…, "count" for any other number asked
     for; None when none is."""
     text = unicodedata.normalize("NFKC", question)
     if not _NUMBER_ASKED.search(text):
@@ -258,8 +260,8 @@ def holds_number(text: str, unit: str) -> bool:
         return bool(re.search(r"\d\s*%|\d\s*割|\d\s*パーセント|\bpercent\b", text))
     if unit == "amount":
         return bool(SENTENCE_FEATURES[AMOUNT].search(text) or re.search(r"\d[\d,.]*\s*(?:兆|億|万)", text))
-    if unit != "count":  # 「何人」: a number and its counter (「944人」, a table's 「回答者数(人)」 over its numbers)
-        return bool(re.search(r"\d", text)) and unit in text
+    if unit != "count":  # 「何人」: a number and its unit (「944人」, a table's 「回答者数(人)」 over its numbers)
+        return bool(re.search(r"\d", text)) and bool(re.search(_SAME_UNIT.get(unit, re.escape(unit)), text))
     return bool(re.search(r"\d", text))
 
 

@@ -136,6 +136,16 @@ def test_passage_questions_are_told_from_factoid_ones(question, kind):
     assert passage_kind(question) == kind
 
 
+def test_a_head_count_wants_people_and_a_count_of_things_any_counter():
+    """「何人」 is not answered by 「8割」; 「何個ありますか」 is answered by 「合計3か所にある」 (never "may be in a
+    figure")."""
+    assert asked_number("回答者数は何人ですか？") == "人"
+    assert not holds_number("回答者のおよそ8割が滞在時間5分未満", "人")
+    assert holds_number("回答者数 944名", "人")
+    unit = asked_number("非常停止ボタンは何個ありますか？")
+    assert holds_number("赤いキノコ形の非常停止ボタンは、操作盤の正面と機械の左右側面の合計3か所にある。", unit)
+
+
 def test_a_clause_reference_is_not_the_number_asked_for():
     assert not holds_number("予定営業所が大臣告示3(4)の場合は(2)②の距離基準を満たすものとみなす。", "count")
     assert holds_number("指定都市の繁華街(A)は25メートルとする。", "count")
@@ -215,3 +225,11 @@ def test_what_to_check_is_answered_by_the_checklist_not_a_sentence_that_names_th
     assert "次の項目を点検し" in answer.text, answer.text
     assert answer.text.find("安全装置の点検は") in (-1, *range(answer.text.index("| 作動油の量 |"), len(answer.text)))
     assert "| 作動油の量 |" in answer.text and "| 非常停止ボタン |" in answer.text
+
+
+def test_a_count_of_things_shown_in_the_text_is_not_sent_to_a_figure(press):
+    """Found in the new-user transcript: 「非常停止ボタンは何個ありますか？」 said the number may be in a figure while
+    showing 「合計3か所にある」, because 個 was asked and か所 written."""
+    answer = ask(press, "非常停止ボタンは何個ありますか？")
+    assert answer.label != FIGURE and answer.figure_page is None, answer.text
+    assert "合計3か所" in answer.text
