@@ -114,12 +114,14 @@ class Scope:
 
 
 def _join_overlapping(a: str, b: str, max_overlap: int = 400) -> str:
-    """Concatenate adjacent chunks without repeating the overlap the splitter put between them, nor the header row
-    the chunker put before the next rows of a table."""
+    """Concatenate adjacent chunks without repeating the overlap the splitter put between them (a whole line, however
+    short), nor the header row the chunker put before the next rows of a table."""
     for n in range(min(len(a), len(b), max_overlap), 10, -1):
         if a.endswith(b[:n]):
             return a + b[n:]
     head, _, rest = b.partition("\n")
+    if rest and len(head.strip()) >= 4 and head.strip() == a.rsplit("\n", 1)[-1].strip():
+        return a + "\n" + rest  # a short whole line overlapped (「①顧客本位の業務運営」): shown once
     if rest and " | " in head and " | " in a.rsplit("\n", 1)[-1] and head in a.split("\n"):
         return a + "\n" + rest
     return a + "\n" + b

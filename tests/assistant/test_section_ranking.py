@@ -134,3 +134,16 @@ def test_a_near_copy_from_a_sibling_manual_is_listed_with_it_not_in_place_of_a_d
     # A section is never folded into another section of its own document.
     every = searcher.search(query, 20, principal=EVERYONE)
     assert all(c.doc_id != h.doc_id for h in every for c in h.copies)
+
+
+def test_a_short_line_the_splitter_repeated_is_joined_once():
+    """The splitter's overlap may be one short line (「①顧客本位の業務運営」, 10 characters): the context shows it once,
+    not as a heading and again at the start of its paragraph."""
+    from assistant.retrieval.searcher import _join_overlapping
+
+    a = "(2)利用者目線に立った金融サービスの普及\n①顧客本位の業務運営"
+    b = "①顧客本位の業務運営\n金融機関による顧客本位の業務運営の確保に向け、モニタリングを行う。"
+    assert _join_overlapping(a, b) == (
+        "(2)利用者目線に立った金融サービスの普及\n①顧客本位の業務運営\n金融機関による顧客本位の業務運営の確保に向け、モニタリングを行う。"
+    )
+    assert _join_overlapping("本文の一行目。", "次の段落。\n続き。") == "本文の一行目。\n次の段落。\n続き。"
