@@ -164,12 +164,15 @@ def find_evidence(
     own_shares: dict[tuple[int, int], float] = {}
     for rank, hit in enumerate(hits):
         passage = hit.context or hit.text
-        if _table_of_contents(passage):
+        spans = sentence_spans(passage)
+        if _table_of_contents(passage, spans):
             continue  # a contents page names every topic and answers none
         heading = words(" ".join(hit.heading_path))
-        # The context is the hit's own section (retrieval keeps to it), so its heading is every sentence's.
-        spans = sentence_spans(passage)
-        headers = _table_headers(passage, spans)
+        # The context is the hit's own section (retrieval keeps to it), so its heading is every sentence's; a table
+        # row's header row and the line introducing its table are the row's (_table_headers).
+        above_row = {a: heading | words(_unspaced(h)) for a, h in _table_headers(passage, spans).items()}
+        # sentences naming both things a comparison compares (`avoid`)
+        contrasts = [a for a, b in spans if avoid is not None and avoid(passage[a:b])]
         for i, (start, end) in _candidates(passage, spans, kind):
             text = passage[start:end]
             if len(text) < 6 or text.strip() in hit.heading_path or TABLE_OF_CONTENTS.search(text):
@@ -179,15 +182,14 @@ def find_evidence(
             if i >= 0 and QUESTION_SENTENCE.search(text):
                 continue  # an FAQ's question repeats the words asked but answers nothing: its answer may
             found = words(_unspaced(text))
-            # a table row is read with its table's header row and what introduces the table, as a sentence is read
-            # with its section's heading: 「指定都市 | 25 | … | 300」 under 「(単位:メートル)」「… | 住宅地(B)」
-            above = heading | words(_unspaced(headers[start])) if start in headers else heading
+            # 「指定都市 | 25 | 300」 is read under 「(単位:メートル)」「… | 住宅地(B)」
+            above = above_row.get(start, heading)
             share = _share(weights, total, found, above)
             own_shares[(rank + 1, start)] = _share(own_weights, own_total, found, above)
             typed = has_type(text, kind)
             score = share + (TYPE_BONUS if typed and kind else 0.0) - (TYPE_PENALTY if not typed else 0.0)
             score -= RANK_PRIOR * rank + (PAIR_COST if i < 0 else 0.0)
-            if avoid is not None and any(avoid(text[a:b]) for a, b in sentence_spans(text)):
+            if any(start <= a < end for a in contrasts):
                 score -= CONTRAST_COST
             if _sibling_compound(compounds, text):
                 score -= MODIFIER_COST
@@ -289,9 +291,9 @@ def _sibling_compound(compounds: list[str], text: str) -> bool:
     return False
 
 
-def _table_of_contents(passage: str) -> bool:
-    """Most of the passage is contents lines (a title, a leader, a page number), joined or not."""
-    spans = sentence_spans(passage)
+def _table_of_contents(passage: str, spans: list[tuple[int, int]]) -> bool:
+    """Most of the passage (its sentence `spans`) is contents lines (a title, a leader, a page number), joined or
+    not."""
     toc = sum(b - a for a, b in spans if TABLE_OF_CONTENTS.search(passage[a:b]))
     return len(TABLE_OF_CONTENTS.findall(passage)) >= 3 and toc >= 0.8 * sum(b - a for a, b in spans)
 

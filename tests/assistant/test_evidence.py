@@ -57,6 +57,12 @@ def _ja_tokens(text: str) -> list[str]:
     return get_tokenizer().tokens(text)
 
 
+def _ja_evidence(question: str, *passages: str, weights: dict[str, float] | None = None):  # noqa: ANN202
+    """find_evidence over one hit per passage, every word of the question weighing 1 (unless `weights` says)."""
+    idf = {t: 1.0 for t in _ja_tokens(question)} | (weights or {})
+    return find_evidence(question, [_hit(p) for p in passages], idf, _ja_tokens)
+
+
 def test_each_thing_compared_gets_its_own_description_not_the_sentence_naming_both():
     from assistant.answering.labels import ANSWERED, labelled_evidence
 
@@ -121,10 +127,9 @@ def test_a_sentence_about_a_sibling_of_the_compound_asked_for_is_no_answer():
     special = "特定小売販売業の月間の取扱予定高は、施設の利用者数に平均購入本数を乗じて算出する。"
     general = "一般小売販売業の月間の取扱予定高は、世帯数に1世帯当たりの購入本数を乗じて算出する。"
     question = "一般小売販売業の月間の取扱予定高はどのように算出しますか？"
-    idf = {t: 1.0 for t in _ja_tokens(question)} | {"一般": 0.1}
-    found = find_evidence(question, [_hit(special + "\n\n" + general)], idf, _ja_tokens)
+    found = _ja_evidence(question, special + "\n\n" + general, weights={"一般": 0.1})
     assert found.items[0].text == general and found.confident
-    alone = find_evidence(question, [_hit(special)], idf, _ja_tokens)
+    alone = _ja_evidence(question, special, weights={"一般": 0.1})
     assert alone.items and not alone.confident
     negated = find_evidence("非機能要件の適合性はどう確認しますか？",
                             [_hit("機能要件の適合性は、標準仕様書で確認する。")],
@@ -160,8 +165,7 @@ def test_a_table_row_is_read_with_its_header_and_a_letter_spaced_label_as_a_word
     passage = ("距離基準は次のとおりとする。\n(単位:メートル)\n環境区分 | 繁華街(A) | 住宅地(B)\n"
                "指 定 都 市 | 25 | 300\n町 村 | 150 | 300\n\n繁華街とは、商店が集まる地域をいう。")
     question = "指定都市の住宅地(B)の距離は何メートルですか？"
-    idf = {t: 1.0 for t in _ja_tokens(question)}
-    found = find_evidence(question, [_hit(passage)], idf, _ja_tokens)
+    found = _ja_evidence(question, passage)
     assert "指 定 都 市 | 25 | 300" in found.items[0].text, found.items
 
 
@@ -169,8 +173,7 @@ def test_an_faq_question_ending_in_a_full_stop_is_not_its_answer():
     passage = ("問7.簡易課税制度選択届出書を提出しているが、申告時に2割特例を選べるようにしたいのですが、"
                "どのような手続きをすればよいでしょうか。\n(答) 申告書に2割特例の適用を受ける旨を付記してください。")
     question = "2割特例を選べるようにするにはどのような手続きをすればよいですか？"
-    idf = {t: 1.0 for t in _ja_tokens(question)}
-    found = find_evidence(question, [_hit(passage)], idf, _ja_tokens)
+    found = _ja_evidence(question, passage)
     assert "付記してください" in found.items[0].text, found.items
 
 
