@@ -12,6 +12,7 @@ from typing import Any
 from assistant.answering.citations import CitationReport
 from assistant.answering.evidence import Evidence
 from assistant.answering.injection import Finding
+from assistant.answering.short_answer import ShortAnswer
 from assistant.retrieval import Hit
 
 
@@ -95,6 +96,9 @@ class Answer:
     label: str = ""
     parts: list[dict[str, Any]] = field(default_factory=list)  # a multi-part question: each part, found or not
     figure_page: int | None = None  # label "figure": the page whose figure may hold the number asked for
+    # The words that answer, cut from a cited source (short_answer.py), and what the model said, shown or not.
+    short_answer: ShortAnswer | None = None
+    short_answer_check: dict[str, Any] = field(default_factory=dict)
     summary: str = ""  # the model's checked text, shown after the evidence ("" when the model was not used)
     relevance: dict[str, Any] = field(default_factory=dict)
     citations: CitationReport = field(default_factory=CitationReport)

@@ -14,10 +14,11 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from assistant.answering.answer_types import STEPS
 from assistant.answering.citations import CitationChecker
 from assistant.answering.condensing import condense, rewrite
 from assistant.answering.context_budget import build_prompt
@@ -28,6 +29,7 @@ from assistant.answering.labels import ANSWERED, FIGURE, PARTLY, RELATED, Labell
 from assistant.answering.question_parts import split_parts
 from assistant.answering.records import Answer, AnswerStream, Source, Turn
 from assistant.answering.relevance import Relevance, assess, term_idf
+from assistant.answering.short_answer import find_short_answer, highlight_sentence, passages_of
 from assistant.answering.support import SupportCheck
 from assistant.core.config import Settings
 from assistant.core.errors import AssistantError
@@ -151,9 +153,11 @@ class QAService:
             if not hits or (qa.abstain and not relevance.answerable):
                 yield from self._abstain(answer, hits, relevance)
                 return
-            yield from self._evidence(answer, hits, idf, t0, _similarity(embedder, vector), aliases)
+            found = yield from self._evidence(answer, hits, idf, t0, _similarity(embedder, vector), aliases)
             if not answer.evidence:
                 return
+            if qa.short_answer and found is not None and len(found.parts) < 2 and not cancel.is_set():
+                yield from self._short_answer(answer, found)
             if self.writes(answer.language) and qa.summary and not cancel.is_set():
                 weights = topic_weights(answer.question, self.tokenizer.tokens, idf)
                 yield from self._summarise(answer, hits, t0, weights, cancel)
@@ -206,7 +210,7 @@ class QAService:
         t0: float,
         similarity: Callable[[list[str]], list[float]] | None = None,
         aliases: Sequence[tuple[str, str]] = (),
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, LabelledEvidence | None]:
         """The manuals' own sentences that answer the question, shown before (and without) any model."""
         qa, prompts = self.settings.qa, self.settings.paths.prompts_dir
         if qa.screen_injections:  # an instruction planted in a manual is neither evidence nor read by the model
@@ -229,7 +233,7 @@ class QAService:
             answer.label = "not_found"
             answer.text = self.not_found_text(answer.language)
             yield answer.text
-            return
+            return None
         answer.text = render_labelled(found, answer.language, prompts)
         for e in found.items:
             if e.number not in answer.citations.cited:
@@ -239,6 +243,41 @@ class QAService:
         answer.timings["first_evidence_s"] = time.perf_counter() - t0
         answer.timings.setdefault("first_text_s", answer.timings["first_evidence_s"])
         yield answer.text
+        return found
+
+    def _short_answer(self, answer: Answer, found: LabelledEvidence) -> Iterator[str]:
+        """The words that answer, copied from the evidence by the model and cut from the source (short_answer.py):
+        in bold above the evidence, their sentence highlighted. Streamed after the evidence (which must not wait
+        for a model); the finished answer's text has it on top."""
+        qa, prompts = self.settings.qa, self.settings.paths.prompts_dir
+        if answer.answer_type == STEPS or found.label == FIGURE:
+            return
+        passages = passages_of(answer.evidence, lambda n: answer.sources[n - 1].passage)
+        try:
+            result = find_short_answer(self.model, answer.question, passages, answer.language, prompts,
+                                       qa.short_answer_min_confidence, qa.short_answer_max_tokens)
+        except AssistantError as e:  # busy or failing model: the evidence already shown is the answer
+            log.warning("no short answer for %r: %s", answer.question, e)
+            answer.short_answer_check = {"error": str(e)}
+            return
+        answer.short_answer_check = result.to_dict()
+        answer.timings["short_answer_s"] = result.seconds
+        if result.said_none and qa.short_answer_none_abstains and found.label == ANSWERED:
+            found.label = RELATED  # the model read the evidence and found no answer in it: say it may not answer
+            answer.label, answer.evidence_confident = RELATED, False
+            answer.text = render_labelled(found, answer.language, prompts)
+            return
+        shown = result.shown
+        if shown is None:
+            return
+        answer.short_answer = shown
+        answer.short_answer_check["added_evidence"] = highlight_sentence(
+            found, shown, answer.sources[shown.source - 1].passage)
+        answer.evidence = found.items
+        line = render("short-answer-shown", answer.language, prompts, span=shown.text, source=str(shown.source))
+        answer.text = line + "\n\n" + render_labelled(found, answer.language, prompts)
+        answer.timings["short_answer_shown_s"] = answer.timings["short_answer_s"]
+        yield "\n\n" + line
 
     def _summarise(
         self, answer: Answer, hits: list[Hit], t0: float, weights: dict[str, float], cancel: threading.Event

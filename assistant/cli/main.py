@@ -66,6 +66,7 @@ def register() -> None:
         report_commands,
         search_commands,
         serve_commands,
+        tune_commands,
         users_commands,
     )
 
@@ -77,6 +78,7 @@ def register() -> None:
     users_commands.register(app)
     serve_commands.register(app)
     draft_commands.register(app)
+    tune_commands.register(app)
 
 
 def run() -> None:

@@ -162,6 +162,11 @@ class GenerationSettings(_Section):
         gt=0,
         description="A reader that stops reading mid-answer while others wait loses the model after this long.",
     )
+    lora_path: str = Field(
+        "",
+        description="llamacpp: a LoRA adapter in GGUF (from `assistant tune`) applied to the model at load; "
+        "relative to the config file. Empty: none.",
+    )
     server_url: str = Field("", description="backend 'openai': base URL of the server, e.g. http://host:8000/v1")
     api_key: str = ""
     request_timeout_s: float = Field(120.0, gt=0)
@@ -244,6 +249,17 @@ class QASettings(_Section):
     support_relevant_share: float = Field(
         0.5, gt=0, le=1, description="Question topic weight a supporting sentence must hold unless it is evidence."
     )
+    short_answer: bool = Field(
+        True, description="Ask the model for the answering words, copied from the evidence (shown in bold when they "
+        "stand verbatim in one cited sentence and the model is sure enough); both languages."
+    )
+    short_answer_min_confidence: float = Field(
+        0.5, ge=0, le=1, description="Mean token probability of the model's span needed to show it."
+    )
+    short_answer_none_abstains: bool = Field(
+        False, description="When the model says no passage answers, evidence labelled 'answered' becomes 'related'."
+    )
+    short_answer_max_tokens: int = Field(32, ge=4, le=256, description="Tokens the model may write for the span.")
     screen_injections: bool = Field(True, description="Drop instruction-like sentences from sources before the model.")
     snippet_chars: int = Field(240, ge=40, description="Length of the snippet shown for each source.")
 
@@ -353,6 +369,19 @@ class FaultSettings(_Section):
         return value
 
 
+class TuneSettings(_Section):
+    """`assistant tune`: LoRA training of the chat model to copy short answers (see README, models/README.md)."""
+
+    dev_dir: Path = Field(Path("../shared/data/dev"), description="Folder of the public QA sets (--sets).")
+    out_dir: Path = Field(Path("data/tune"), description="Checkpoints, the adapter and its report.")
+    rank: int = Field(16, ge=1, le=256)
+    alpha: int = Field(32, ge=1)
+    learning_rate: float = Field(3e-4, gt=0)
+    batch: int = Field(8, ge=1, description="Examples per optimiser step.")
+    checkpoint_every: int = Field(10, ge=1, description="Optimiser steps between checkpoints.")
+    threads: int = Field(2, ge=1)
+
+
 class Settings(BaseSettings):
     """Every setting. Built by `load_settings` (file, then ASSISTANT_* variables); `Settings()` alone is the
     defaults and reads nothing from the environment."""
@@ -373,6 +402,7 @@ class Settings(BaseSettings):
     access: AccessSettings = AccessSettings()
     server: ServerSettings = ServerSettings()
     faults: FaultSettings = FaultSettings()
+    tune: TuneSettings = TuneSettings()
     _source: str = PrivateAttr("built-in defaults")
 
     @classmethod
@@ -390,6 +420,13 @@ class Settings(BaseSettings):
             p = getattr(self.paths, name)
             if not p.is_absolute():
                 setattr(self.paths, name, (base / p).resolve())
+        for section, name in (("tune", "dev_dir"), ("tune", "out_dir")):
+            p = getattr(getattr(self, section), name)
+            if not p.is_absolute():
+                setattr(getattr(self, section), name, (base / p).resolve())
+        lora = self.generation.lora_path
+        if lora and not Path(lora).expanduser().is_absolute():
+            self.generation.lora_path = str((base / lora).resolve())
         return self
 
 

@@ -25,6 +25,7 @@ POINTS = {
     "serve.cleanup": "after a stop signal, the server's clean-up never finishes",
     "ocr.hang": "Tesseract is started for a page and never returns (the file's time limit must stop it, and it)",
     "parse.hang": "a parser process stops responding and never ends (the time limit must stop it)",
+    "tune.after_checkpoint": "`assistant tune` has written a checkpoint, training not finished",
 }
 _armed: str | None = None
 _remaining = 0

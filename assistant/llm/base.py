@@ -39,6 +39,14 @@ class GenerationParams:
     report: StreamReport | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True)
+class ScoredText:
+    """A greedy completion with the log-probability of each token it chose (None: the backend gives none)."""
+
+    text: str
+    logprobs: tuple[float, ...] | None = None
+
+
 class ChatModel(ABC):
     """Loaded once per process by a factory and shared; implementations serialise access themselves (a local
     model through `gate.ModelGate`, a server by its own queue)."""
@@ -58,3 +66,8 @@ class ChatModel(ABC):
 
     def generate(self, messages: list[ChatMessage], params: GenerationParams) -> str:
         return "".join(self.stream(messages, params))
+
+    def complete_scored(self, messages: list[ChatMessage], max_tokens: int) -> ScoredText:
+        """A short greedy completion (a span, a label) and how sure the model was of each token. Backends that
+        can report log-probabilities do; this fallback gives the text alone."""
+        return ScoredText(self.generate(messages, GenerationParams(max_tokens=max_tokens, temperature=0.0)))

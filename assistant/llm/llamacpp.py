@@ -28,7 +28,7 @@ from pathlib import Path
 from assistant.core.config import GenerationSettings
 from assistant.core.errors import ModelLoadError
 from assistant.core.model_files import resolve_gguf
-from assistant.llm.base import ChatMessage, ChatModel, GenerationParams
+from assistant.llm.base import ChatMessage, ChatModel, GenerationParams, ScoredText
 from assistant.llm.gate import ModelGate, QueueListener, gated_stream
 
 log = logging.getLogger(__name__)
@@ -107,16 +107,25 @@ class LlamaCppChatModel(ChatModel):
                     rope_freq_scale=0.0,
                     seed=settings.seed,
                     verbose=False,
+                    **({"lora_path": str(self._lora(settings.lora_path))} if settings.lora_path else {}),
                 )
         except (ValueError, RuntimeError) as e:
             raise ModelLoadError(f"cannot load the GGUF model {path}: {e}") from e
         self.model_path = Path(path)
-        self.name = self.model_path.name
+        self.name = self.model_path.name + (f" + {Path(settings.lora_path).name}" if settings.lora_path else "")
         self.context_window = self.llm.n_ctx()
         # One llama.cpp context serves one request at a time; callers queue at this gate.
         self.gate = ModelGate(settings.queue_timeout_s, settings.abandon_after_s)
         self.seed = settings.seed
         self.formatter = self._chat_formatter()
+
+    @staticmethod
+    def _lora(ref: str) -> Path:
+        path = Path(ref).expanduser()
+        if not path.is_file():
+            raise ModelLoadError(f"generation.lora_path: adapter file not found ({path}); make one with `assistant "
+                                 "tune`, or set lora_path = \"\" to run the model without one")
+        return path
 
     def _chat_formatter(self):  # noqa: ANN202
         """The GGUF's own chat template, as llama-cpp-python builds it; None when the file has none."""
@@ -158,6 +167,50 @@ class LlamaCppChatModel(ChatModel):
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def complete_scored(self, messages: list[ChatMessage], max_tokens: int) -> ScoredText:
+        """Greedy decoding one token at a time, reading each chosen token's log-probability from the last logits
+        (llama-cpp-python gives log-probabilities only with logits_all=True, which keeps logits for every prompt
+        token: 2048 x 49k floats here, and a slower prompt)."""
+        out: list[tuple[str, float]] = []
+        for piece in gated_stream(self.gate, lambda cancel: self._greedy(messages, max_tokens, cancel, out), None,
+                                  None):
+            del piece
+        return ScoredText("".join(p for p, _ in out), tuple(lp for _, lp in out))
+
+    def _greedy(self, messages: list[ChatMessage], max_tokens: int, cancel: threading.Event,
+                out: list[tuple[str, float]]) -> Iterator[str]:
+        import llama_cpp
+        import numpy as np
+
+        if self.formatter is None:
+            raise ModelLoadError(f"{self.name} has no chat template: short answers need one")
+        tokens, _ = self._tokens(messages)
+        self._keep_system_prefix(messages, tokens)
+        llm = self.llm
+        llm.eval(tokens[llm.n_tokens:])
+        eos = llm.token_eos()
+        pending = b""
+        for _ in range(max_tokens):
+            if cancel.is_set():
+                return
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+            token = int(logits.argmax())
+            logprob = float(logits[token] - (logits.max() + np.log(np.exp(logits - logits.max()).sum())))
+            if token == eos or llama_cpp.llama_vocab_is_eog(llm._model.vocab, token):
+                return
+            pending += llm.detokenize([token])
+            try:
+                text = pending.decode("utf-8")
+            except UnicodeDecodeError:
+                text = ""  # part of a multi-byte character: it comes with the next token
+            if text:
+                pending = b""
+            out.append((text, logprob))
+            yield text
+            if "\n" in text:
+                return
+            llm.eval([token])
 
     def stream(
         self, messages: list[ChatMessage], params: GenerationParams, on_queue: QueueListener | None = None

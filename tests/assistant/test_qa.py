@@ -24,7 +24,7 @@ from assistant.kb.keywords import get_tokenizer
 from assistant.llm import ChatModel, load_chat_model
 from assistant.llm.prompts import render
 from assistant.services import Assistant
-from tests.conftest import build_sample_kb
+from tests.conftest import assert_streamed_is_recorded, build_sample_kb
 from tests.scripted_models import CutShort, Gated, Recording, Scripted
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ def ask(service, question: str, user: str | None = None, **kw):
     stream = service.ask(question, principal=principal, **kw)
     streamed = "".join(stream)
     answer = stream.answer
-    assert streamed.strip() == answer.text  # what the user saw is what is recorded
+    assert_streamed_is_recorded(streamed, answer)  # what the user saw is what is recorded
     return answer
 
 
@@ -204,7 +204,8 @@ def test_stop_ends_the_summary_and_keeps_the_evidence(service, settings):
     answer = stream.answer
     assert not reader.is_alive() and model.cancelled.is_set() and answer.stopped
     assert "12 hours" in "".join(shown) and answer.summary == "" and "Summary" not in answer.text
-    assert "".join(shown).strip() == answer.text and not model.gate.busy  # the model was let go
+    assert_streamed_is_recorded("".join(shown), answer)
+    assert not model.gate.busy  # the model was let go
 
 
 def test_a_correct_cited_summary_is_shown_after_the_evidence(service, settings):

@@ -1,0 +1,231 @@
+"""Short answers: the model copies the words that answer the question out of the evidence, and a span is shown
+only where it stands verbatim in one sentence of a cited source. Whatever the model writes, nothing the sources
+do not contain can reach the user: the text shown is cut from the source itself, not taken from the model.
+
+The same prompt is used to teach the model (`assistant tune`), so training and answering read the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from assistant.answering.answer_types import has_type, question_type
+from assistant.core.sentences import sentence_spans, unwrap
+from assistant.llm.base import ChatMessage, ChatModel
+from assistant.llm.prompts import PROMPTS_DIR, render
+
+NONE = "none"  # what the model writes when no passage answers (taught by `assistant tune`)
+PASSAGE_CHARS = 260  # one evidence item as the model reads it: its answering sentence and what is around it
+MAX_SPAN_CHARS = 80  # a longer "short answer" is a sentence: the evidence already shows it
+MAX_TOKENS = 32
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The span as it stands in source `source` (1-based), characters [start, end) of that source's passage."""
+
+    text: str  # as shown: the source's characters, a wrapped line joined
+    source: int
+    start: int
+    end: int
+    confidence: float  # mean token probability of the model's span (0..1)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One numbered item the model reads: the text of a source around its evidence sentence."""
+
+    source: int
+    text: str  # the whole passage of that source
+    start: int  # the window the model reads: text[start:end]
+    end: int
+
+
+def messages(question: str, passages: Sequence[str], lang: str, prompts: Path = PROMPTS_DIR) -> list[ChatMessage]:
+    """The prompt: a fixed system message (its KV cache is reused) and the numbered passages with the question."""
+    numbered = "\n".join(f"[{i}] {' '.join(p.split())}" for i, p in enumerate(passages, 1))
+    return [
+        ChatMessage("system", render("short-answer", lang, prompts)),
+        ChatMessage("user", render("short-answer-question", lang, prompts, passages=numbered, question=question)),
+    ]
+
+
+def window(text: str, start: int, end: int, chars: int = PASSAGE_CHARS) -> tuple[int, int]:
+    """Whole sentences around text[start:end] up to `chars` characters: the answering sentence first, then its
+    neighbours, the one before first (a sentence often continues its predecessor's subject)."""
+    spans = sentence_spans(text) or [(0, len(text))]
+    inside = [i for i, (a, b) in enumerate(spans) if a < end and b > start] or [
+        min(range(len(spans)), key=lambda i: abs(spans[i][0] - start))
+    ]
+    lo, hi = inside[0], inside[-1]
+    a, b = spans[lo][0], spans[hi][1]
+    if b - a > chars:  # one long sentence (a table, a paragraph without full stops): cut around the match
+        a = max(spans[lo][0], min(start, end - chars // 2) - chars // 4)
+        return a, min(spans[hi][1], a + chars)
+    while True:
+        grew = False
+        for i in (lo - 1, hi + 1):
+            if 0 <= i < len(spans) and max(b, spans[i][1]) - min(a, spans[i][0]) <= chars:
+                a, b = min(a, spans[i][0]), max(b, spans[i][1])
+                lo, hi = min(lo, i), max(hi, i)
+                grew = True
+        if not grew:
+            return a, b
+
+
+def _normalised(text: str) -> tuple[str, list[int]]:
+    """NFKC, case folded, white space removed; with each kept character's offset in `text` (NFKC may turn one
+    character into several: all map to it)."""
+    out, where = [], []
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFKC", ch).casefold():
+            if not c.isspace():
+                out.append(c)
+                where.append(i)
+    return "".join(out), where
+
+
+_EDGE = re.compile(r"^[\s、。,.:;!?！？・「」『』（）()\[\]\"'“”‘’]+|[\s、。,.:;!?！？・「」『』（）()\[\]\"'“”‘’]+$")
+
+
+def clean(model_text: str) -> str:
+    """The model's span without quotes, a leading "[1]" or "Answer:", or what follows its first line."""
+    text = model_text.strip().split("\n", 1)[0]
+    text = re.sub(r"^(?:\[\d+\]\s*|(?:the )?(?:short )?(?:answer(?: is)?|回答|答え)\s*[:：]\s*)+", "", text, flags=re.I)
+    return _EDGE.sub("", text)
+
+
+def is_none(model_text: str) -> bool:
+    return clean(model_text).casefold() in {NONE, "none.", "なし", "該当なし"} or not clean(model_text)
+
+
+def locate(span: str, passages: Sequence[Passage], question: str) -> tuple[int, int, int] | None:
+    """(source, start, end) of the span inside ONE sentence of a passage the model read; None when it is not
+    there verbatim (after NFKC, case and white-space normalisation), is longer than a short answer, or says
+    nothing the question does not already say."""
+    want, _ = _normalised(span)
+    if not want or len(want) > MAX_SPAN_CHARS:
+        return None
+    asked, _ = _normalised(question)
+    if want in asked or not re.search(r"\w", want):
+        return None
+    for p in passages:
+        for a, b in sentence_spans(p.text):
+            if b <= p.start or a >= p.end:
+                continue
+            norm, where = _normalised(p.text[a:b])
+            at = norm.find(want)
+            while at >= 0:
+                start, end = a + where[at], a + where[at + len(want) - 1] + 1
+                if _whole_words(p.text, start, end):
+                    return p.source, start, end
+                at = norm.find(want, at + 1)
+    return None
+
+
+def _whole_words(text: str, start: int, end: int) -> bool:
+    """A Latin span starts and ends at word boundaries ("he account" is not in "the account"); Japanese has none."""
+    def latin(c: str) -> bool:
+        return c.isascii() and c.isalnum()
+
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (latin(text[start]) and latin(before)) and not (latin(text[end - 1]) and latin(after))
+
+
+def confidence(logprobs: Sequence[float] | None) -> float:
+    """Mean token probability of the span the model wrote; 1.0 when the backend gives no log-probabilities."""
+    if not logprobs:
+        return 1.0
+    return math.exp(sum(logprobs) / len(logprobs))
+
+
+def of_the_right_kind(question: str, span: str) -> bool:
+    """A question that asks for an amount, a count or a time needs a span that holds one."""
+    kind = question_type(question)
+    return kind not in ("amount", "count", "time") or has_type(unicodedata.normalize("NFKC", span), kind)
+
+
+@dataclass
+class ShortAnswerResult:
+    """What the model said and what became of it (kept in the answer record, shown or not)."""
+
+    shown: ShortAnswer | None = None
+    model_text: str = ""  # the model's words, as written
+    said_none: bool = False  # the model said no passage answers
+    rejected: str = ""  # why a span was not shown: not_found | too_long | wrong_kind | unsure | ""
+    confidence: float = 0.0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def passages_of(evidence: Sequence, source_text: Callable[[int], str], most: int = 3) -> list[Passage]:
+    """The model's reading: around each evidence item (its first highlighted sentence inside a passage), one
+    window per item, at most `most`, in the evidence's order."""
+    out: list[Passage] = []
+    for e in evidence:
+        text = source_text(e.number)
+        a, b = e.highlights[0] if e.highlights else (e.start, e.end)
+        start, end = window(text, a, b)
+        if any(p.source == e.number and p.start < end and start < p.end for p in out):
+            continue
+        out.append(Passage(e.number, text, start, end))
+        if len(out) == most:
+            break
+    return out
+
+
+def find_short_answer(model: ChatModel, question: str, passages: Sequence[Passage], lang: str, prompts: Path,
+                      min_confidence: float, max_tokens: int = MAX_TOKENS) -> ShortAnswerResult:
+    """Ask the model, then keep its span only if it is cut from a source (see `locate`), holds the kind of thing
+    asked for, and the model was sure enough of it."""
+    t0 = time.perf_counter()
+    scored = model.complete_scored(
+        messages(question, [p.text[p.start:p.end] for p in passages], lang, prompts), max_tokens)
+    result = ShortAnswerResult(model_text=scored.text, confidence=confidence(scored.logprobs))
+    span = clean(scored.text)
+    if is_none(scored.text):
+        result.said_none = True
+    elif (where := locate(span, passages, question)) is None:
+        result.rejected = "not_found" if len(span) <= MAX_SPAN_CHARS else "too_long"
+    else:
+        source, start, end = where
+        text = next(p.text for p in passages if p.source == source)[start:end]
+        if not of_the_right_kind(question, text):
+            result.rejected = "wrong_kind"
+        elif result.confidence < min_confidence:
+            result.rejected = "unsure"
+        else:
+            result.shown = ShortAnswer(unwrap(text), source, start, end, round(result.confidence, 4))
+    result.seconds = round(time.perf_counter() - t0, 4)
+    return result
+
+
+def highlight_sentence(found, shown: ShortAnswer, passage: str) -> bool:  # noqa: ANN001
+    """The short answer's sentence becomes the highlighted evidence: bold inside the evidence passage that holds
+    it, or put first as an evidence sentence of its own when no evidence item holds it (then True)."""
+    from assistant.answering.evidence import Evidence
+
+    a, b = next(((x, y) for x, y in sentence_spans(passage) if x <= shown.start and shown.end <= y),
+                (shown.start, shown.end))
+    for e in found.items:
+        if e.number == shown.source and e.start <= a and b <= e.end:
+            if (e.start, e.end) != (a, b) and (a, b) not in e.highlights:
+                e.highlights.insert(0, (a, b))
+            return False
+    item = Evidence(shown.source, passage[a:b], a, b, 1.0, True)
+    found.items.insert(0, item)
+    if found.parts:
+        found.parts[0].items.insert(0, item)
+    return True

@@ -1,0 +1,176 @@
+"""Short answers: whatever the model writes, only words cut from a cited source's sentence are shown.
+
+The guard is proved with scripted models that write what small models write (a paraphrase, a number that is not
+in the text, a span of a source it was not shown, nothing, the wrong language) and with the real shipped model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.answering import short_answer as sa
+from assistant.answering.service import QAService
+from assistant.core.identity import Principal
+from assistant.llm import load_chat_model
+from tests.conftest import ROOT, assert_streamed_is_recorded, shipped_settings
+from tests.scripted_models import Scripted
+
+LOCK = "After 5 wrong password attempts within 15 minutes, the account is locked for 30\nminutes."
+LENGTH = ("Passwords must be at least 12 characters long and contain three of the following four\nkinds of "
+          "characters: upper-case letters, lower-case letters, digits and symbols.")
+ALLOWANCE = "出張日当は、次のとおり定額で支給する。日帰り出張は1日2,000円、宿泊を伴う出張は1日3,000円とする。"
+
+
+def passages(*texts: str) -> list[sa.Passage]:
+    return [sa.Passage(i, t, 0, len(t)) for i, t in enumerate(texts, 1)]
+
+
+def run(text: str, question: str, *texts: str, lang: str = "en") -> sa.ShortAnswerResult:
+    return sa.find_short_answer(Scripted(text), question, passages(*texts), lang, sa.PROMPTS_DIR, 0.5)
+
+
+def test_a_verbatim_span_is_cut_from_the_source_with_its_offsets():
+    got = run("30 minutes", "How long is the account locked?", LENGTH, LOCK)
+    assert got.shown is not None and got.shown.source == 2
+    assert got.shown.text == "30 minutes"  # the wrapped line joined for display
+    assert LOCK[got.shown.start:got.shown.end] == "30\nminutes"  # offsets into the source as it stands
+
+
+@pytest.mark.parametrize("written, reason", [
+    ("half an hour", "not_found"),  # a paraphrase
+    ("45 minutes", "not_found"),  # a number that is not in the text
+    ("1日2,000円", "not_found"),  # a span of a source the model was not shown
+    ("30 minutes and then it unlocks automatically", "not_found"),  # more than the source says
+    ("he account is locked for 30", "not_found"),  # not on word boundaries
+])
+def test_what_the_source_does_not_say_is_never_shown(written, reason):
+    got = run(written, "How long is the account locked?", LENGTH, LOCK)
+    assert got.shown is None and got.rejected == reason and not got.said_none
+
+
+def test_an_empty_answer_or_none_shows_nothing_and_is_recorded_as_none():
+    for written in ("", "none", " None.\nThe passages do not say."):
+        got = run(written, "Who approves overtime?", LOCK)
+        assert got.shown is None and got.said_none, written
+
+
+def test_the_wrong_language_is_not_shown():
+    got = run("2,000 yen a day", "日帰り出張の日当はいくらですか？", ALLOWANCE, lang="ja")
+    assert got.shown is None and got.rejected == "not_found"
+
+
+def test_a_span_without_the_kind_of_thing_asked_for_is_not_shown():
+    got = run("upper-case letters", "How many characters must a password have?", LENGTH)
+    assert got.shown is None and got.rejected == "wrong_kind"
+
+
+def test_the_question_repeated_is_no_answer():
+    got = run("password attempts", "What happens after wrong password attempts?", LOCK)
+    assert got.shown is None and got.rejected == "not_found"
+
+
+def test_japanese_span_after_nfkc_and_white_space_normalisation():
+    got = run("１日２，０００円", "日帰り出張の日当はいくらですか？", ALLOWANCE, lang="ja")
+    assert got.shown is not None and got.shown.text == "1日2,000円"
+
+
+def test_confidence_below_the_threshold_is_not_shown():
+    class Unsure(Scripted):
+        def complete_scored(self, messages, max_tokens):
+            from assistant.llm.base import ScoredText
+
+            return ScoredText("30 minutes", (-1.2, -0.9))
+
+    got = sa.find_short_answer(Unsure(""), "How long is the account locked?", passages(LOCK), "en",
+                               sa.PROMPTS_DIR, 0.5)
+    assert got.shown is None and got.rejected == "unsure" and 0.3 < got.confidence < 0.4
+
+
+def test_window_is_whole_sentences_around_the_match():
+    text = "First sentence here. " * 5 + "The lock lasts 30 minutes. " + "Another sentence follows. " * 20
+    start = text.index("30 minutes")
+    a, b = sa.window(text, start, start + 10, chars=120)
+    piece = text[a:b]
+    assert "30 minutes" in piece and len(piece) <= 120
+    assert piece[0].isupper() and piece.endswith(".")
+
+
+@pytest.fixture(scope="module")
+def sample_service(tmp_path_factory, embedder):
+    from assistant.services import Assistant
+    from ingest.pipeline import Ingestor
+
+    tmp = tmp_path_factory.mktemp("short")
+    settings = shipped_settings(tmp)
+    assert Ingestor(settings, lambda: embedder).run([ROOT / "samples" / "manuals"]).counts["failed"] == 0
+    assistant = Assistant(settings, model=Scripted(""), embedder=embedder)
+    yield settings, assistant
+    assistant.close()
+
+
+def ask_with(sample_service, model, question: str):
+    settings, assistant = sample_service
+    settings = settings.model_copy(deep=True)
+    settings.qa.short_answer = True
+    service = QAService(settings, assistant.kb, model)
+    stream = service.ask(question, principal=Principal.everything())
+    streamed = "".join(stream)
+    assert_streamed_is_recorded(streamed, stream.answer)
+    return stream.answer
+
+
+def test_the_answer_shows_the_span_in_bold_on_top_and_records_it(sample_service):
+    answer = ask_with(sample_service, Scripted("30 minutes"), "How long is an account locked after wrong passwords?")
+    assert answer.short_answer is not None and answer.short_answer.text == "30 minutes"
+    assert answer.text.startswith("Answer: **30 minutes** [")
+    source = answer.sources[answer.short_answer.source - 1]
+    assert source.file == "it-helpdesk-guide.pdf" and source.cited
+    # that sentence is the highlighted evidence
+    assert any("locked for 30" in e.text for e in answer.evidence)
+    record = answer.to_dict()
+    assert record["short_answer"]["text"] == "30 minutes" and record["short_answer_check"]["model_text"]
+
+
+@pytest.mark.parametrize("written", ["half an hour", "45 minutes", "", "1日2,000円", "none"])
+def test_the_service_shows_evidence_only_when_the_span_fails(sample_service, written):
+    answer = ask_with(sample_service, Scripted(written), "How long is an account locked after wrong passwords?")
+    assert answer.short_answer is None
+    assert not answer.text.startswith("Answer:") and "30" in answer.text  # the evidence, as before
+
+
+def test_a_busy_model_leaves_the_evidence_standing(sample_service):
+    from assistant.core.errors import ModelBusy
+
+    class Busy(Scripted):
+        def complete_scored(self, messages, max_tokens):
+            raise ModelBusy("the model is busy")
+
+    answer = ask_with(sample_service, Busy(""), "How long is an account locked after wrong passwords?")
+    assert answer.short_answer is None and answer.error is None and "30" in answer.text
+    assert "busy" in answer.short_answer_check["error"]
+
+
+def test_none_can_turn_answered_into_related_when_configured(sample_service):
+    settings, assistant = sample_service
+    settings = settings.model_copy(deep=True)
+    settings.qa.short_answer_none_abstains = True
+    service = QAService(settings, assistant.kb, Scripted("none"))
+    answer = service.ask("How long is an account locked after wrong passwords?",
+                         principal=Principal.everything()).result()
+    assert answer.label == "related" and not answer.evidence_confident
+
+
+def test_the_real_model_scores_its_greedy_span(tmp_path: Path):
+    settings = shipped_settings(tmp_path)
+    settings.generation.lora_path = ""
+    model = load_chat_model(settings.generation)
+    msgs = sa.messages("How long is the account locked?", [LOCK], "en")
+    scored = model.complete_scored(msgs, sa.MAX_TOKENS)
+    from assistant.llm import GenerationParams
+
+    plain = model.generate(msgs, GenerationParams(max_tokens=sa.MAX_TOKENS, temperature=0.0))
+    assert scored.text.strip() == plain.split("\n")[0].strip()  # the same greedy words as the streaming path
+    assert scored.logprobs and all(lp <= 0 for lp in scored.logprobs)
+    assert 0 < sa.confidence(scored.logprobs) <= 1
