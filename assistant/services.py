@@ -203,4 +203,18 @@ def usage_record(answer: Answer) -> UsageRecord:
         timings=answer.timings,
         backend=answer.backend,
         model=answer.model,
+        short_answer=_short_answer_log(answer),
     )
+
+
+def _short_answer_log(answer: Answer) -> dict:
+    check = answer.short_answer_check
+    if not check:
+        return {}
+    shown = answer.short_answer
+    out = {"shown": shown is not None, "said_none": bool(check.get("said_none")),
+           "rejected": check.get("rejected", "") or check.get("error", ""), "confidence": check.get("confidence"),
+           "model_text": check.get("model_text", ""), "passages": check.get("passages", [])}
+    if shown is not None:
+        out |= {"text": shown.text, "source": shown.source, "start": shown.start, "end": shown.end}
+    return out

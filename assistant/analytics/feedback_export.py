@@ -40,6 +40,11 @@ def _question(r: dict[str, Any]) -> dict[str, Any]:
         q["file"], q["page"] = cited[0]["file"], cited[0].get("page")
         if r.get("answer"):
             q["answer"] = r["answer"]
+        short = r.get("short_answer") or {}
+        if short.get("shown") and short.get("text") and short.get("passages"):
+            # what `assistant tune --feedback` learns from: the approved span and the passages it was read in
+            q["short_answer"] = {"text": short["text"], "source": short.get("source")}
+            q["passages"] = short["passages"]
     else:
         q["review"] = True  # a writer sets file/page/answer or unanswerable before the next evaluation
         if r.get("answer"):

@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS answers (
     prompt_tokens INTEGER NOT NULL DEFAULT 0,
     completion_tokens INTEGER NOT NULL DEFAULT 0,
     retrieval_s REAL, first_token_s REAL, first_text_s REAL, generation_s REAL, total_s REAL,
-    first_evidence_s REAL, first_generated_s REAL,
+    first_evidence_s REAL, first_generated_s REAL, short_answer_s REAL,
+    short_answer TEXT,
     backend TEXT, model TEXT,
     feedback TEXT CHECK (feedback IN ('up', 'down')),
     feedback_comment TEXT,
@@ -55,11 +56,12 @@ CREATE INDEX IF NOT EXISTS answers_created ON answers (created);
 COLUMNS = (
     "id created kind user question query language outcome abstained answer sources cited relevance withheld screened "
     "prompt_tokens completion_tokens retrieval_s first_token_s first_text_s generation_s total_s first_evidence_s "
-    "first_generated_s backend model"
+    "first_generated_s short_answer_s short_answer backend model"
 ).split()
 _STOP = object()
 TIMINGS = (
-    "retrieval_s", "first_token_s", "first_text_s", "generation_s", "total_s", "first_evidence_s", "first_generated_s"
+    "retrieval_s", "first_token_s", "first_text_s", "generation_s", "total_s", "first_evidence_s", "first_generated_s",
+    "short_answer_s",
 )
 
 
@@ -97,6 +99,12 @@ class UsageRecord:
     timings: dict[str, float] = field(default_factory=dict)
     backend: str = ""
     model: str = ""
+    # The model's short answer (answering/short_answer.py): what was shown (text, source, offsets, confidence), what
+    # the model said, whether it said none, why a span was not shown, and the passages it read (to learn from).
+    short_answer: dict[str, Any] = field(default_factory=dict)
+
+
+_WITHOUT_TEXT = ("shown", "source", "confidence", "said_none", "rejected")  # store_text = false keeps these
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -107,9 +115,10 @@ def _connect(path: Path) -> sqlite3.Connection:
     columns = {r[1] for r in conn.execute("PRAGMA table_info(answers)")}
     if "kind" not in columns:  # a log written before drafting existed: every row is an answer
         conn.execute("ALTER TABLE answers ADD COLUMN kind TEXT NOT NULL DEFAULT 'answer'")
-    for added in ("first_evidence_s", "first_generated_s"):  # before answers started with evidence
+    for added, kind in (("first_evidence_s", "REAL"), ("first_generated_s", "REAL"),  # before evidence came first
+                        ("short_answer_s", "REAL"), ("short_answer", "TEXT")):  # before short answers
         if added not in columns:
-            conn.execute(f"ALTER TABLE answers ADD COLUMN {added} REAL")
+            conn.execute(f"ALTER TABLE answers ADD COLUMN {added} {kind}")
     return conn
 
 
@@ -159,6 +168,9 @@ class UsageLog:
             "prompt_tokens": r.prompt_tokens,
             "completion_tokens": r.completion_tokens,
             **{k: r.timings.get(k) for k in TIMINGS},
+            "short_answer": json.dumps(
+                r.short_answer if keep else {k: v for k, v in r.short_answer.items() if k in _WITHOUT_TEXT},
+                ensure_ascii=False) if r.short_answer else None,
             "backend": r.backend,
             "model": r.model,
         }
@@ -245,7 +257,7 @@ def read_rows(path: Path, since: datetime | None = None, until: datetime | None 
     with _connect(path) as conn:
         out = [dict(r) for r in conn.execute(sql, args)]
     for r in out:
-        for key in ("sources", "cited", "relevance"):
+        for key in ("sources", "cited", "relevance", "short_answer"):
             r[key] = json.loads(r[key]) if r[key] else None
     return out
 

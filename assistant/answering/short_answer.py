@@ -12,7 +12,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from assistant.answering.answer_types import has_type, question_type
@@ -52,7 +52,7 @@ class Passage:
 
 def messages(question: str, passages: Sequence[str], lang: str, prompts: Path = PROMPTS_DIR) -> list[ChatMessage]:
     """The prompt: a fixed system message (its KV cache is reused) and the numbered passages with the question."""
-    numbered = "\n".join(f"[{i}] {' '.join(p.split())}" for i, p in enumerate(passages, 1))
+    numbered = "\n".join(f"[{i}] {unwrap(p)}" for i, p in enumerate(passages, 1))  # a wrapped line joined
     return [
         ChatMessage("system", render("short-answer", lang, prompts)),
         ChatMessage("user", render("short-answer-question", lang, prompts, passages=numbered, question=question)),
@@ -165,6 +165,7 @@ class ShortAnswerResult:
     rejected: str = ""  # why a span was not shown: not_found | too_long | wrong_kind | unsure | ""
     confidence: float = 0.0
     seconds: float = 0.0
+    passages: list[str] = field(default_factory=list)  # what the model read (the usage log keeps it to learn from)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -191,9 +192,9 @@ def find_short_answer(model: ChatModel, question: str, passages: Sequence[Passag
     """Ask the model, then keep its span only if it is cut from a source (see `locate`), holds the kind of thing
     asked for, and the model was sure enough of it."""
     t0 = time.perf_counter()
-    scored = model.complete_scored(
-        messages(question, [p.text[p.start:p.end] for p in passages], lang, prompts), max_tokens)
-    result = ShortAnswerResult(model_text=scored.text, confidence=confidence(scored.logprobs))
+    read = [p.text[p.start:p.end] for p in passages]
+    scored = model.complete_scored(messages(question, read, lang, prompts), max_tokens)
+    result = ShortAnswerResult(model_text=scored.text, confidence=confidence(scored.logprobs), passages=read)
     span = clean(scored.text)
     if is_none(scored.text):
         result.said_none = True

@@ -21,7 +21,8 @@ def tune_command(
     ] = "jsquad,jaquad,xquad,squad2",
     feedback: Annotated[
         Path | None,
-        typer.Option("--feedback", help="Approved answers: a `feedback-export --with-passages` file (rows rated up)."),
+        typer.Option("--feedback",
+                     help="Approved answers: an `assistant feedback-export` file (rows rated up with a short answer)."),
     ] = None,
     distil: Annotated[
         Path | None,
@@ -53,12 +54,14 @@ def tune_command(
 
     from assistant.cli.main import EXIT_ERROR, err_console
     from assistant.core.errors import AssistantError
+    from assistant.core.faults import arm
     from assistant.tuning import data as td
     from assistant.tuning import lora
     from assistant.tuning.gguf_adapter import write_gguf_adapter
     from assistant.tuning.sources import mixed, public_examples
 
     settings = ctx.obj.settings
+    arm(settings.faults.crash_at)
     t = settings.tune
     out_dir = out or t.out_dir
     names = [n.strip() for n in sets.split(",") if n.strip()]

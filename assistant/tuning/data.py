@@ -23,7 +23,7 @@ from pathlib import Path
 from assistant.answering.short_answer import NONE, window
 from assistant.core.errors import AssistantError
 from assistant.core.language import language_of
-from assistant.core.sentences import sentence_spans
+from assistant.core.sentences import sentence_spans, unwrap
 
 TRAIN, CALIBRATE, REPORT = "train", "calibrate", "report"
 
@@ -146,8 +146,11 @@ def squad_examples(data: list[dict], name: str, seed: int = 0, none_share: float
 
 
 def feedback_examples(path: Path) -> Iterator[Example]:
-    """Approved answers exported by `assistant feedback-export` (JSON lines): rows rated up whose short answer
-    stands in one of their sources teach that span; other rows are skipped (a free-text answer is no span)."""
+    """Approved answers exported by `assistant feedback-export` (JSON lines): rows rated up that carry a short
+    answer and the passages the model read teach that span (as the source writes it); other rows are skipped (a
+    free-text answer is no span)."""
+    from assistant.answering.short_answer import Passage, locate
+
     for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -159,10 +162,14 @@ def feedback_examples(path: Path) -> Iterator[Example]:
             continue
         question = (row.get("question") or "").strip()
         span = ((row.get("short_answer") or {}).get("text") or "").strip()
-        passages = [p for p in row.get("passages") or [] if p]
-        if not question or not span or not any(span in p for p in passages):
+        passages = [p for p in row.get("passages") or [] if isinstance(p, str) and p]
+        where = locate(span, [Passage(i, p, 0, len(p)) for i, p in enumerate(passages, 1)], question) if (
+            question and span and passages) else None
+        if where is None:
             continue
-        yield Example(question, passages, span, [span], language_of(question), "feedback", TRAIN)
+        source, a, b = where
+        exact = unwrap(passages[source - 1][a:b])  # as the model reads it (short_answer.messages)
+        yield Example(question, passages, exact, [exact], language_of(question), "feedback", TRAIN)
 
 
 def read_jsonl(path: Path) -> list[Example]:

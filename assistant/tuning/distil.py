@@ -18,6 +18,7 @@ from assistant.answering import short_answer as sa
 from assistant.core.config import Settings
 from assistant.core.errors import AssistantError
 from assistant.core.language import language_of
+from assistant.core.sentences import unwrap
 from assistant.tuning.data import CALIBRATE, TRAIN, Example
 
 
@@ -44,31 +45,30 @@ def read_questions(path: Path) -> list[str]:
 
 
 def distil_examples(settings: Settings, questions: Path, teacher_url: str, teacher_model: str,
-                    console: Console | None = None, teacher=None) -> list[Example]:  # noqa: ANN001
-    """The teacher's verified answers as examples. `teacher` (a ChatModel) replaces the server in tests that
-    bring their own."""
+                    console: Console | None = None, embedder=None) -> list[Example]:  # noqa: ANN001
+    """The teacher's verified answers as examples (`embedder`: an already loaded one, else the configured)."""
     from assistant.core.identity import Principal
     from assistant.llm import load_chat_model
     from assistant.services import Assistant
 
-    if teacher is None:
-        url = teacher_url or settings.generation.server_url
-        if not url:
-            raise AssistantError("distillation needs a teacher: give its OpenAI-compatible server with --teacher-url")
-        gen = settings.generation.model_copy(update={"backend": "openai", "server_url": url,
-                                                     "model": teacher_model or settings.generation.model})
-        teacher = load_chat_model(gen)
+    url = teacher_url or settings.generation.server_url
+    if not url:
+        raise AssistantError("distillation needs a teacher: give its OpenAI-compatible server with --teacher-url")
+    gen = settings.generation.model_copy(update={"backend": "openai", "server_url": url,
+                                                 "model": teacher_model or settings.generation.model})
+    teacher = load_chat_model(gen)
     quiet = settings.model_copy(deep=True)
     quiet.qa.short_answer = False  # the evidence alone: the teacher gives the span
     quiet.generation.languages = []
     quiet.usage.enabled = False
-    service = Assistant(quiet)
+    service = Assistant(quiet, model=teacher, embedder=embedder)  # the teacher is the only model loaded
     out: list[Example] = []
     kept = skipped = 0
     try:
         for i, question in enumerate(read_questions(questions)):
             answer = service.ask(question, principal=Principal.everything()).result()
-            passages = sa.passages_of(answer.evidence, lambda n: answer.sources[n - 1].passage)
+            texts_of = [s.passage for s in answer.sources]
+            passages = sa.passages_of(answer.evidence, lambda n, texts_of=texts_of: texts_of[n - 1])
             if not passages:
                 skipped += 1
                 continue
@@ -81,7 +81,7 @@ def distil_examples(settings: Settings, questions: Path, teacher_url: str, teach
                 out.append(Example(question, texts, sa.NONE, [], lang, "distilled", split))
             elif (where := sa.locate(sa.clean(said), passages, question)) is not None:
                 source, a, b = where
-                span = next(p.text for p in passages if p.source == source)[a:b]
+                span = unwrap(next(p.text for p in passages if p.source == source)[a:b])
                 out.append(Example(question, texts, span, [span], lang, "distilled", split))
             else:
                 skipped += 1

@@ -1,0 +1,174 @@
+"""`assistant tune` end to end on a tiny set: it trains, is killed at a named point after a checkpoint, resumes
+there, writes a GGUF adapter that llama.cpp applies to the 4-bit model, and the model's output changes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from assistant.answering import short_answer as sa
+from assistant.core.config import load_settings
+from assistant.llm import load_chat_model
+from assistant.tuning.data import CALIBRATE, REPORT, TRAIN, split_of, squad_examples
+from tests.conftest import ROOT
+
+PARAGRAPHS = [
+    ("The account is locked for 30 minutes after five wrong passwords.",
+     [("How long is the account locked?", "30 minutes")]),
+    ("The VPN client is called SecureLink and is installed on every laptop.",
+     [("What is the VPN client called?", "SecureLink")]),
+    ("Expense claims are filed within 30 days in the KEIHI system.",
+     [("Where are expense claims filed?", "KEIHI")]),
+    ("Visitors park on level B2 of the north building.", [("Where do visitors park?", "level B2")]),
+    ("The help desk answers on extension 4410 from 9:00 to 18:00.",
+     [("Which extension does the help desk answer on?", "4410")]),
+]
+
+
+def tiny_squad(folder: Path) -> Path:
+    """Two articles in SQuAD format: the first is the train half, the second the report half."""
+    def article(title: str, items) -> dict:  # noqa: ANN001
+        paragraphs = []
+        for context, qas in items:
+            paragraphs.append({"context": context, "qas": [
+                {"id": f"{title}-{i}", "question": q, "answers": [{"text": a, "answer_start": context.index(a)}]}
+                for i, (q, a) in enumerate(qas)]})
+        return {"title": title, "paragraphs": paragraphs}
+
+    data = {"data": [article("office", PARAGRAPHS), article("report", PARAGRAPHS[:2])]}
+    path = folder / "xquad-en" / "xquad.en.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def test_splits_are_by_article_and_calibration_is_kept_apart():
+    assert split_of(0, 4, 0) == TRAIN and split_of(0, 4, 3) == CALIBRATE and split_of(2, 4, 0) == REPORT
+    assert split_of(1, 4, 7) == CALIBRATE and split_of(3, 4, 7) == REPORT  # nothing of a report article trains
+
+
+def test_examples_hold_the_gold_span_in_a_passage(tmp_path):
+    dev = tiny_squad(tmp_path)
+    data = json.loads((dev / "xquad-en" / "xquad.en.json").read_text())["data"]
+    examples = list(squad_examples(data, "xquad", none_share=1.0))
+    answerable = [e for e in examples if e.answerable]
+    assert answerable and all(any(e.answer in p for p in e.passages) for e in answerable)
+    nones = [e for e in examples if not e.answerable]
+    assert nones and all(not any(a in p for p in e.passages for a in ("30 minutes",)) for e in nones
+                         if e.question.startswith("How long"))
+    assert {e.split for e in examples} >= {TRAIN, REPORT}
+
+
+@pytest.mark.slow
+def test_tune_trains_resumes_after_a_crash_and_llamacpp_applies_the_adapter(tmp_path):
+    dev = tiny_squad(tmp_path / "dev")
+    out = tmp_path / "tune"
+    env = os.environ | {
+        "ASSISTANT_TUNE__BATCH": "2", "ASSISTANT_TUNE__CHECKPOINT_EVERY": "1",
+        "ASSISTANT_TUNE__LEARNING_RATE": "0.02",  # a few steps must change the output
+        "ASSISTANT_PATHS__DATA_DIR": str(tmp_path / "data"),
+    }
+    cmd = [sys.executable, "-m", "assistant.cli.main", "tune", "--sets", "xquad", "--dev-dir", str(dev),
+           "--out", str(out), "--report", "0"]
+    crashed = subprocess.run(cmd, env=env | {"ASSISTANT_FAULTS__CRASH_AT": "tune.after_checkpoint"},
+                             capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert crashed.returncode in (-9, 137), crashed.stderr[-2000:]
+    progress = json.loads((out / "checkpoint" / "progress.json").read_text())
+    assert progress["steps"] == 1 and not (out / "adapter.gguf").exists()
+
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
+    assert f"resumed at {progress['done']}" in done.stdout
+    adapter = out / "adapter.gguf"
+    assert adapter.is_file() and adapter.stat().st_size > 100_000
+
+    settings = load_settings(ROOT / "config.toml", environ={})
+    question, passage = PARAGRAPHS[0][1][0][0], PARAGRAPHS[0][0]
+    msgs = sa.messages(question, [passage], "en")
+    base = load_chat_model(settings.generation.model_copy(update={"lora_path": ""})).complete_scored(msgs, 16)
+    tuned = load_chat_model(settings.generation.model_copy(update={"lora_path": str(adapter)}))
+    assert adapter.name in tuned.name
+    after = tuned.complete_scored(msgs, 16)
+    assert after.text != base.text  # llama.cpp applied the adapter to the 4-bit model
+
+
+def test_a_missing_adapter_is_a_clear_error(tmp_path):
+    from assistant.core.errors import ModelLoadError
+
+    settings = load_settings(ROOT / "config.toml", environ={})
+    with pytest.raises(ModelLoadError, match="adapter file not found"):
+        load_chat_model(settings.generation.model_copy(update={"lora_path": str(tmp_path / "nope.gguf")}))
+
+
+class _Teacher(BaseHTTPRequestHandler):
+    """An OpenAI-compatible teacher on loopback, scripted: what a bigger model answers, a paraphrase among them."""
+
+    answers = {"locked": "30 minutes", "日当": "1日2,000円", "VPN": "the SecureLink program", "canteen": "none"}
+    asked: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+        question = body["messages"][-1]["content"].rsplit("\n", 1)[-1]
+        _Teacher.asked.append(question)
+        reply = next((a for k, a in self.answers.items() if k in question), "none")
+        chunk = json.dumps({"choices": [{"delta": {"content": reply}, "finish_reason": None}]})
+        last = json.dumps({"choices": [{"delta": {}, "finish_reason": "stop"}]})
+        data = f"data: {chunk}\n\ndata: {last}\n\ndata: [DONE]\n\n".encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:  # noqa: ANN002
+        pass
+
+
+def test_distillation_keeps_the_teachers_verified_spans(tmp_path, embedder):
+    from assistant.tuning.distil import distil_examples
+    from ingest.pipeline import Ingestor
+    from tests.conftest import shipped_settings
+
+    settings = shipped_settings(tmp_path)
+    assert Ingestor(settings, lambda: embedder).run([ROOT / "samples" / "manuals"]).counts["failed"] == 0
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(json.dumps({"question": q}) for q in (
+        "How long is an account locked after wrong passwords?", "日帰り出張の日当はいくらですか？",
+        "Which VPN client do company laptops use?", "What is on the canteen menu today?")), encoding="utf-8")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Teacher)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        examples = distil_examples(settings, questions, f"http://127.0.0.1:{httpd.server_address[1]}/v1",
+                                   "teacher", embedder=embedder)
+    finally:
+        httpd.shutdown()
+    got = {e.question: e for e in examples}
+    lock = got["How long is an account locked after wrong passwords?"]
+    assert lock.answer == "30 minutes"  # as the model reads the passage: the wrapped line joined
+    assert got["日帰り出張の日当はいくらですか？"].answer == "1日2,000円"
+    assert "Which VPN client do company laptops use?" not in got  # a paraphrase is no span to learn
+    assert all(e.source == "distilled" for e in examples)
+    # every question the teacher was asked came with passages from the knowledge base
+    assert len(_Teacher.asked) >= 3
+
+
+def test_approved_answers_from_the_feedback_export_become_examples(tmp_path):
+    from assistant.tuning.data import feedback_examples
+
+    export = tmp_path / "feedback.jsonl"
+    rows = [
+        {"question": "How long is the account locked?", "feedback": "up", "short_answer": {"text": "30 minutes"},
+         "passages": ["After 5 wrong attempts the account is locked for 30\nminutes."]},
+        {"question": "Who approves overtime?", "feedback": "up", "answer": "Your manager."},  # no span: skipped
+        {"question": "Where is the VPN?", "feedback": "down", "short_answer": {"text": "x"}, "passages": ["x"]},
+    ]
+    export.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    examples = list(feedback_examples(export))
+    assert [(e.question, e.answer) for e in examples] == [("How long is the account locked?", "30 minutes")]
