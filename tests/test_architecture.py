@@ -48,6 +48,10 @@ ALLOWED = {
     "assistant.drafting": (
         "assistant.core", "assistant.kb", "assistant.retrieval", "assistant.llm", "assistant.answering"
     ),
+    # training feeds the runtime: it reads with the answering step's prompt and span check, scores with analytics'
+    # metrics, and distils through the services
+    "assistant.tuning": ("assistant.core", "assistant.llm", "assistant.answering", "assistant.analytics.metrics",
+                         "assistant.services"),
     "ingest": ("assistant.core", "assistant.kb", "assistant.embeddings"),
     "assistant.page_preview": ("assistant.core",),
     # the web app: thin over the services (and ingest, for the admin's uploads), never the CLI
@@ -75,7 +79,8 @@ def test_only_services_drafting_cli_and_ui_reach_the_answering_package():
         for name, imported in modules(package)
         for target in imported
         if within(target, "assistant.answering")
-        and not within(name, "assistant.answering", "assistant.drafting", "assistant.services", "assistant.cli", "ui")
+        and not within(name, "assistant.answering", "assistant.drafting", "assistant.services", "assistant.cli", "ui",
+                       "assistant.tuning")
     ]
     assert not wrong, "\n".join(wrong)
 

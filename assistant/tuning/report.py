@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from assistant.analytics import metrics
+import assistant.analytics.metrics as metrics
 from assistant.answering import short_answer as sa
 from assistant.core.config import Settings
 from assistant.tuning.data import CALIBRATE, REPORT, Example

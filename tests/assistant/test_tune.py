@@ -73,7 +73,7 @@ def test_tune_trains_resumes_after_a_crash_and_llamacpp_applies_the_adapter(tmp_
     env = os.environ | {
         "ASSISTANT_TUNE__BATCH": "2", "ASSISTANT_TUNE__CHECKPOINT_EVERY": "1",
         "ASSISTANT_TUNE__LEARNING_RATE": "0.02",  # a few steps must change the output
-        "ASSISTANT_PATHS__DATA_DIR": str(tmp_path / "data"),
+        "ASSISTANT_PATHS__DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200",
     }
     cmd = [sys.executable, "-m", "assistant.cli.main", "tune", "--sets", "xquad", "--dev-dir", str(dev),
            "--out", str(out), "--report", "0"]
