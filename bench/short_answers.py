@@ -51,6 +51,8 @@ def run(service, questions, principal) -> list[dict]:  # noqa: ANN001
             "evidence_before": m.contains_answer(" ".join(before), golds) if golds and before else 0.0,
             "evidence_after": m.contains_answer(" ".join(evidence), golds) if golds and evidence else 0.0,
             "added_evidence": bool(check.get("added_evidence")),
+            "in_top_evidence": bool(check.get("in_top_evidence")), "answer_type": answer.answer_type,
+            "raw_confidence": check.get("confidence"), "rejected": check.get("rejected", ""),
             "short_answer_s": answer.timings.get("short_answer_s"),
             "first_evidence_s": answer.timings.get("first_evidence_s"),
         })

@@ -72,6 +72,8 @@ def extras(answer: Answer, conversation_id: str | None = None) -> dict[str, Any]
         "evidence": [
             {"source": e.number, "text": e.quote, "start": e.start, "end": e.end} for e in answer.evidence
         ],
+        # the words that answer, cut from source `source` at characters [start, end) of its passage; null: none
+        "short_answer": answer.short_answer.to_dict() if answer.short_answer else None,
         "answer_id": answer.id,
     }
 

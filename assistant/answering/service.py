@@ -270,6 +270,9 @@ class QAService:
         shown = result.shown
         if shown is None:
             return
+        top = answer.evidence[0]
+        answer.short_answer_check["in_top_evidence"] = (
+            top.number == shown.source and top.start <= shown.start and shown.end <= top.end)
         answer.short_answer = shown
         answer.short_answer_check["added_evidence"] = highlight_sentence(
             found, shown, answer.sources[shown.source - 1].passage)

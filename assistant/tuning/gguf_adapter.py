@@ -63,8 +63,9 @@ def write_gguf_adapter(adapter_dir: Path, out: Path, model_config: dict) -> Path
             b = _permute(b, n_head, n_head)
         elif module.endswith("k_proj"):
             b = _permute(b, n_head, n_kv)
-        writer.add_tensor(f"{base}.weight.lora_a", a.numpy().astype("float32"))
-        writer.add_tensor(f"{base}.weight.lora_b", b.contiguous().numpy().astype("float32"))
+        # float16, as llama.cpp's converter writes adapters by default: half the size, the same answers
+        writer.add_tensor(f"{base}.weight.lora_a", a.numpy().astype("float16"))
+        writer.add_tensor(f"{base}.weight.lora_b", b.contiguous().numpy().astype("float16"))
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()

