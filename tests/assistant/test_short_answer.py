@@ -174,3 +174,35 @@ def test_the_real_model_scores_its_greedy_span(tmp_path: Path):
     assert scored.text.strip() == plain.split("\n")[0].strip()  # the same greedy words as the streaming path
     assert scored.logprobs and all(lp <= 0 for lp in scored.logprobs)
     assert 0 < sa.confidence(scored.logprobs) <= 1
+
+
+def test_an_approved_short_answer_goes_from_the_usage_log_to_a_training_example(tmp_path, embedder):
+    """The loop `assistant tune --feedback` closes: shown, logged with the passages read, rated up, exported,
+    learned; with store_text = false the log keeps no words of it."""
+    from assistant.analytics.feedback_export import questions_from_feedback, write_jsonl
+    from assistant.analytics.usage import read_rows
+    from assistant.services import Assistant
+    from assistant.tuning.data import feedback_examples
+    from ingest.pipeline import Ingestor
+
+    for keep_text in (True, False):
+        settings = shipped_settings(tmp_path / str(keep_text))
+        settings.usage.enabled, settings.usage.store_text = True, keep_text
+        assert Ingestor(settings, lambda: embedder).run([ROOT / "samples" / "manuals"]).counts["failed"] == 0
+        with Assistant(settings, model=Scripted("30 minutes"), embedder=embedder) as assistant:
+            answer = assistant.ask("How long is an account locked after wrong passwords?",
+                                   principal=Principal.everything()).result()
+            assert answer.short_answer is not None
+            assistant.usage.flush()
+            assistant.feedback(answer.id, "up")
+        row = read_rows(settings.paths.usage_db)[0]
+        logged = row["short_answer"]
+        assert logged["shown"] and logged["confidence"] == 1.0
+        if not keep_text:
+            assert "text" not in logged and "passages" not in logged and "model_text" not in logged
+            continue
+        assert logged["text"] == "30 minutes" and any("locked for 30" in p for p in logged["passages"])
+        export = tmp_path / "approved.jsonl"
+        write_jsonl(questions_from_feedback(read_rows(settings.paths.usage_db), "up"), export)
+        examples = list(feedback_examples(export))
+        assert [(e.answer, e.source) for e in examples] == [("30 minutes", "feedback")]
