@@ -51,6 +51,8 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
                       ["--pairs", "60"], []),
     "summaries": ("the shipped model's checked summaries: shown vs withheld, and what they add", ["--per-half", "15"],
                   []),
+    "short_answers": ("the model's short answers, base vs the shipped adapter: shown, right, abstention, time",
+                      ["--per-half", "30"], []),
     "load": ("the HTTP API under 1/5/20 concurrent staff vs in-process ask", ["--users", "1", "5", "--per-user", "3"],
              []),
     "pdf_engines": ("PDFium vs pypdf text, page by page, on the sample manuals and the dev PDFs", [], []),

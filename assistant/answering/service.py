@@ -29,7 +29,7 @@ from assistant.answering.labels import ANSWERED, FIGURE, PARTLY, RELATED, Labell
 from assistant.answering.question_parts import split_parts
 from assistant.answering.records import Answer, AnswerStream, Source, Turn
 from assistant.answering.relevance import Relevance, assess, term_idf
-from assistant.answering.short_answer import find_short_answer, highlight_sentence, passages_of
+from assistant.answering.short_answer import READ_BUDGET, find_short_answer, highlight_sentence, passages_of
 from assistant.answering.support import SupportCheck
 from assistant.core.config import Settings
 from assistant.core.errors import AssistantError
@@ -252,7 +252,8 @@ class QAService:
         qa, prompts = self.settings.qa, self.settings.paths.prompts_dir
         if answer.answer_type == STEPS or found.label == FIGURE:
             return
-        passages = passages_of(answer.evidence, lambda n: answer.sources[n - 1].passage)
+        passages = passages_of(answer.evidence, lambda n: answer.sources[n - 1].passage,
+                               budget=READ_BUDGET.get(answer.language))
         try:
             result = find_short_answer(self.model, answer.question, passages, answer.language, prompts,
                                        qa.short_answer_min_confidence, qa.short_answer_max_tokens)

@@ -171,20 +171,29 @@ class ShortAnswerResult:
         return asdict(self)
 
 
-def passages_of(evidence: Sequence, source_text: Callable[[int], str], most: int = 3) -> list[Passage]:
+def passages_of(evidence: Sequence, source_text: Callable[[int], str], most: int = 3,
+                budget: int | None = None) -> list[Passage]:
     """The model's reading: around each evidence item (its first highlighted sentence inside a passage), one
-    window per item, at most `most`, in the evidence's order."""
+    window per item, at most `most` and, after the first, within `budget` characters in all (a Japanese character
+    costs SmolLM2's tokenizer about 1.5 tokens: the prompt is what the time to a short answer is spent on)."""
     out: list[Passage] = []
+    used = 0
     for e in evidence:
         text = source_text(e.number)
         a, b = e.highlights[0] if e.highlights else (e.start, e.end)
         start, end = window(text, a, b)
         if any(p.source == e.number and p.start < end and start < p.end for p in out):
             continue
+        if out and budget is not None and used + (end - start) > budget:
+            break
         out.append(Passage(e.number, text, start, end))
+        used += end - start
         if len(out) == most:
             break
     return out
+
+
+READ_BUDGET = {"ja": 420, "en": 900}  # characters the model reads for a short answer, by question language
 
 
 def find_short_answer(model: ChatModel, question: str, passages: Sequence[Passage], lang: str, prompts: Path,

@@ -68,7 +68,8 @@ def distil_examples(settings: Settings, questions: Path, teacher_url: str, teach
         for i, question in enumerate(read_questions(questions)):
             answer = service.ask(question, principal=Principal.everything()).result()
             texts_of = [s.passage for s in answer.sources]
-            passages = sa.passages_of(answer.evidence, lambda n, texts_of=texts_of: texts_of[n - 1])
+            passages = sa.passages_of(answer.evidence, lambda n, texts_of=texts_of: texts_of[n - 1],
+                                      budget=sa.READ_BUDGET.get(language_of(question)))
             if not passages:
                 skipped += 1
                 continue
