@@ -93,15 +93,33 @@ def base_config(model_ref: str) -> dict:
 
 def encode(tokenizer, example: Example, prompts: Path | None = None) -> tuple[list[int], int]:  # noqa: ANN001
     """(token ids, where the answer starts): the chat template's prompt, then the span and the end-of-turn token.
-    The loss is taken on the answer only."""
+    The loss is taken on the answer only. An example over MAX_EXAMPLE_TOKENS loses its look-alike passages first,
+    then is cut around its answer: never skipped, since the long ones are mostly answerable Japanese windows and
+    skipping them taught a first model to answer "none" to Japanese questions."""
+    passages = list(example.passages)
+    for _ in range(12):
+        ids, answer_at = _encode(tokenizer, example, passages, prompts)
+        if len(ids) <= MAX_EXAMPLE_TOKENS:
+            return ids, answer_at
+        spare = [i for i, p in enumerate(passages) if example.answer not in p]
+        if len(passages) > 1 and spare:
+            passages.pop(spare[-1])
+            continue
+        text = passages[0] if len(passages) == 1 else next(p for p in passages if example.answer in p)
+        at = text.find(example.answer) if example.answer in text else len(text) // 2
+        keep = max(len(example.answer) + 20, int(len(text) * 0.7))
+        a = max(0, min(at - (keep - len(example.answer)) // 2, len(text) - keep))
+        passages = [text[a:a + keep]]
+    return [], 0
+
+
+def _encode(tokenizer, example: Example, passages: list[str], prompts: Path | None) -> tuple[list[int], int]:  # noqa: ANN001
     kwargs = {"prompts": prompts} if prompts else {}
     chat = [{"role": m.role, "content": m.content}
-            for m in short_answer_messages(example.question, example.passages, example.lang, **kwargs)]
+            for m in short_answer_messages(example.question, passages, example.lang, **kwargs)]
     prompt = tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
     ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     answer = tokenizer(example.answer, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-    if len(ids) + len(answer) > MAX_EXAMPLE_TOKENS:
-        return [], 0
     return ids + answer, len(ids)
 
 

@@ -83,9 +83,13 @@ def test_tune_trains_resumes_after_a_crash_and_llamacpp_applies_the_adapter(tmp_
     progress = json.loads((out / "checkpoint" / "progress.json").read_text())
     assert progress["steps"] == 1 and not (out / "adapter.gguf").exists()
 
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    resume = [*cmd[:-1], "1"]  # with a before/after table on one calibration and one report question
+    done = subprocess.run(resume, env=env, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
     assert f"resumed at {progress['done']}" in done.stdout
+    rows = json.loads((out / "report.json").read_text())
+    assert [(r["set"], r["model"]) for r in rows] == [("xquad", "base"), ("xquad", "adapter")]
+    assert "short answers on the report halves" in done.stdout and (out / "answers-adapter-xquad.jsonl").is_file()
     adapter = out / "adapter.gguf"
     assert adapter.is_file() and adapter.stat().st_size > 100_000
 
