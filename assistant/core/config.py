@@ -250,7 +250,7 @@ class QASettings(_Section):
         0.5, gt=0, le=1, description="Question topic weight a supporting sentence must hold unless it is evidence."
     )
     short_answer: bool = Field(
-        True, description="Ask the model for the answering words, copied from the evidence (shown in bold when they "
+        False, description="Ask the model for the answering words, copied from the evidence (shown in bold when they "
         "stand verbatim in one cited sentence and the model is sure enough); both languages."
     )
     short_answer_min_confidence: float = Field(
