@@ -155,7 +155,7 @@ def test_a_busy_model_leaves_the_evidence_standing(sample_service):
 def test_none_can_turn_answered_into_related_when_configured(sample_service):
     settings, assistant = sample_service
     settings = settings.model_copy(deep=True)
-    settings.qa.short_answer_none_abstains = True
+    settings.qa.short_answer, settings.qa.short_answer_none_abstains = True, True
     service = QAService(settings, assistant.kb, Scripted("none"))
     answer = service.ask("How long is an account locked after wrong passwords?",
                          principal=Principal.everything()).result()
