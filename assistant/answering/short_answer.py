@@ -149,6 +149,20 @@ def confidence(logprobs: Sequence[float] | None) -> float:
     return math.exp(sum(logprobs) / len(logprobs))
 
 
+_UNIT = re.compile(r"\s?(?:[A-Za-z%]+|か所|箇所|ヶ所|か月|ヶ月|カ月|時間|週間|営業日"
+                   r"|[円日分秒時人件個回枚台本名年月週%％歳])")
+
+
+def with_unit(question: str, text: str, start: int, end: int) -> int:
+    """A bare number copied without its unit ("14" of "14 days", 「30」 of 「30日」) is extended by the unit that
+    follows it in the source, when the question asks for that kind of thing: the words stay the source's own."""
+    span = unicodedata.normalize("NFKC", text[start:end])
+    if not re.fullmatch(r"[0-9][0-9,.]*", span) or of_the_right_kind(question, span):
+        return end
+    m = _UNIT.match(text, end)
+    return m.end() if m and of_the_right_kind(question, text[start:m.end()]) else end
+
+
 def of_the_right_kind(question: str, span: str) -> bool:
     """A question that asks for an amount, a count or a time needs a span that holds one."""
     kind = question_type(question)
@@ -211,7 +225,9 @@ def find_short_answer(model: ChatModel, question: str, passages: Sequence[Passag
         result.rejected = "not_found" if len(span) <= MAX_SPAN_CHARS else "too_long"
     else:
         source, start, end = where
-        text = next(p.text for p in passages if p.source == source)[start:end]
+        passage = next(p.text for p in passages if p.source == source)
+        end = with_unit(question, passage, start, end)
+        text = passage[start:end]
         if not of_the_right_kind(question, text):
             result.rejected = "wrong_kind"
         elif result.confidence < min_confidence:
