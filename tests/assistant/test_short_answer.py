@@ -70,8 +70,8 @@ def test_a_bare_number_gets_the_unit_that_follows_it_in_the_source():
     got = run("14", "How many days before a password expires does the system remind you?",
               "The system reminds you 14 days before the password expires.")
     assert got.shown is not None and got.shown.text == "14 days"
-    got = run("30", "立替えた経費は何日以内に申請しなければなりませんか？", "支出した日から30日以内に申請しなければならない。",
-              lang="ja")
+    got = run("30", "立替えた経費は何日以内に申請しなければなりませんか？",
+              "支出した日から30日以内に申請しなければならない。", lang="ja")
     assert got.shown is not None and got.shown.text == "30日"
     # a number whose unit the source does not give stays without one, and is not shown for a "how many days"
     got = run("12", "How many days is the reminder?", "Version 12 of the client is installed.")
