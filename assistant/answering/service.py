@@ -280,7 +280,6 @@ class QAService:
         answer.evidence = found.items
         line = render("short-answer-shown", answer.language, prompts, span=shown.text, source=str(shown.source))
         answer.text = line + "\n\n" + render_labelled(found, answer.language, prompts)
-        answer.timings["short_answer_shown_s"] = answer.timings["short_answer_s"]
         yield "\n\n" + line
 
     def _summarise(
