@@ -32,6 +32,7 @@ SQUAD2 = DEV / "squad2" / "squad2-dev-subset.json"
 def run(service, questions, principal) -> list[dict]:  # noqa: ANN001
     from assistant.analytics import metrics as m
     from assistant.core.sentences import unwrap
+    from assistant.tuning.report import is_right
 
     out = []
     for q in questions:
@@ -46,7 +47,7 @@ def run(service, questions, principal) -> list[dict]:  # noqa: ANN001
             "label": answer.label, "outcome": answer.outcome,
             "span": shown.text if shown else "", "confidence": shown.confidence if shown else 0.0,
             "model_text": check.get("model_text", ""), "said_none": bool(check.get("said_none")),
-            "f1": m.f1(shown.text, golds) if shown and golds else 0.0,
+            "f1": m.f1(shown.text, golds) if shown and is_right(shown.text, golds) else 0.0,  # numbers must match
             "em": m.exact_match(shown.text, golds) if shown and golds else 0.0,
             "evidence_before": m.contains_answer(" ".join(before), golds) if golds and before else 0.0,
             "evidence_after": m.contains_answer(" ".join(evidence), golds) if golds and evidence else 0.0,

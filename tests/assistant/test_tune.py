@@ -216,3 +216,11 @@ def test_the_gguf_adapter_computes_what_the_peft_adapter_computes(tmp_path):
     corr = lambda a, b: float(np.corrcoef(a, b)[0, 1])  # noqa: E731
     assert corr(want, with_adapter) > 0.995  # the 4-bit base with the adapter (measured 0.999)
     assert corr(want, base) < 0.95  # the adapter matters (measured 0.92)
+
+
+def test_a_span_with_the_wrong_number_is_not_right():
+    from assistant.tuning.report import is_right
+
+    assert not is_right("1日2,000円", ["3,000円"])  # character F1 0.67, the wrong allowance
+    assert is_right("1日3,000円", ["3,000円"]) and is_right("30 minutes", ["30 minutes"])
+    assert is_right("SecureLink", ["SecureLink"]) and not is_right("", ["x"])
