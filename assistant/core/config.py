@@ -370,7 +370,7 @@ class FaultSettings(_Section):
 
 
 class TuneSettings(_Section):
-    """`assistant tune`: LoRA training of the chat model to copy short answers (see README, models/README.md)."""
+    """`assistant tune`: LoRA training of the chat model to copy short answers (README, "Teaching the model")."""
 
     dev_dir: Path = Field(Path("../shared/data/dev"), description="Folder of the public QA sets (--sets).")
     out_dir: Path = Field(Path("data/tune"), description="Checkpoints, the adapter and its report.")
