@@ -8,11 +8,11 @@ break still lights up the part on this page.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.core.errors import DocumentError
+from assistant.core.sentences import squeezed
 
 
 @dataclass
@@ -21,23 +21,12 @@ class PagePreview:
     found: bool
 
 
-def _squeezed(text: str) -> tuple[str, list[int]]:
-    """`text` without whitespace, NFKC-normalised and lower-cased, with each kept character's index in `text`."""
-    chars, where = [], []
-    for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFKC", ch).lower():
-            if not c.isspace():
-                chars.append(c)
-                where.append(i)
-    return "".join(chars), where
-
-
 def locate(page_text: str, sentence: str) -> tuple[int, int] | None:
     """(first, last+1) character indices of `sentence` in `page_text`, whitespace and width ignored."""
-    hay, where = _squeezed(page_text)
+    hay, where = squeezed(page_text)
     sentence = sentence.replace(" | ", " ")  # a table row's cells, as the loader joined them: spaces on the page
-    needle, _ = _squeezed(sentence)
-    lines = sorted((_squeezed(line)[0] for line in sentence.splitlines()), key=len, reverse=True)
+    needle, _ = squeezed(sentence)
+    lines = sorted((squeezed(line)[0] for line in sentence.splitlines()), key=len, reverse=True)
     for n in [needle, *lines]:
         if len(n) < 8:
             continue

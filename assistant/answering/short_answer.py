@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from assistant.answering.answer_types import has_type, question_type
-from assistant.core.sentences import sentence_spans, unwrap
+from assistant.core.sentences import sentence_spans, squeezed, unwrap
 from assistant.llm.base import ChatMessage, ChatModel
 from assistant.llm.prompts import PROMPTS_DIR, render
 
@@ -82,18 +82,6 @@ def window(text: str, start: int, end: int, chars: int = PASSAGE_CHARS) -> tuple
             return a, b
 
 
-def _normalised(text: str) -> tuple[str, list[int]]:
-    """NFKC, case folded, white space removed; with each kept character's offset in `text` (NFKC may turn one
-    character into several: all map to it)."""
-    out, where = [], []
-    for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFKC", ch).casefold():
-            if not c.isspace():
-                out.append(c)
-                where.append(i)
-    return "".join(out), where
-
-
 _EDGE = re.compile(r"^[\s、。,.:;!?！？・「」『』（）()\[\]\"'“”‘’]+|[\s、。,.:;!?！？・「」『』（）()\[\]\"'“”‘’]+$")
 
 
@@ -112,17 +100,17 @@ def locate(span: str, passages: Sequence[Passage], question: str) -> tuple[int, 
     """(source, start, end) of the span inside ONE sentence of a passage the model read; None when it is not
     there verbatim (after NFKC, case and white-space normalisation), is longer than a short answer, or says
     nothing the question does not already say."""
-    want, _ = _normalised(span)
+    want, _ = squeezed(span)
     if not want or len(want) > MAX_SPAN_CHARS:
         return None
-    asked, _ = _normalised(question)
+    asked, _ = squeezed(question)
     if want in asked or not re.search(r"\w", want):
         return None
     for p in passages:
         for a, b in sentence_spans(p.text):
             if b <= p.start or a >= p.end:
                 continue
-            norm, where = _normalised(p.text[a:b])
+            norm, where = squeezed(p.text[a:b])
             at = norm.find(want)
             while at >= 0:
                 start, end = a + where[at], a + where[at + len(want) - 1] + 1

@@ -6,6 +6,7 @@ them restores the text."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Python's look-behinds have a fixed width: one per abbreviation length.
 NOT_AN_END = (
@@ -90,3 +91,16 @@ def _latin_around(text: str, m: re.Match[str]) -> bool:
     before = text[m.start() - 1] if m.start() > 0 else ""
     after = text[m.end()] if m.end() < len(text) else ""
     return (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()) or before in ",.;:)"
+
+
+def squeezed(text: str) -> tuple[str, list[int]]:
+    """`text` NFKC-normalised, case-folded and without white space, with each kept character's index in `text`
+    (NFKC may turn one character into several: all map to it). Finds a model's span or a sentence on a page
+    whatever the widths, case and line wraps."""
+    chars, where = [], []
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFKC", ch).casefold():
+            if not c.isspace():
+                chars.append(c)
+                where.append(i)
+    return "".join(chars), where
