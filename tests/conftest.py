@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,13 +114,18 @@ def ask(service: QAService, question: str) -> Answer:
 
 def assert_streamed_is_recorded(streamed: str, answer: Answer) -> None:
     """What the user saw is what is recorded. The short answer is the one piece whose place differs: it streams
-    after the evidence (which never waits for the model) and the finished answer shows it on top."""
+    after the evidence (which never waits for the model) and the finished answer shows it on top, its sentence
+    made bold in the evidence passage already streamed (the UI shows the finished text when the stream ends)."""
     text = answer.text
     if answer.short_answer is not None:
         line, _, text = text.partition("\n\n")
         assert answer.short_answer.text in line
         assert ("\n\n" + line) in streamed
         streamed = streamed.replace("\n\n" + line, "", 1)
+        bolded = [m for m in re.finditer(r"\*\*([^*]+)\*\*", text) if m.group(0) not in streamed]
+        assert len(bolded) <= 1 and all(answer.short_answer.text in m.group(1) for m in bolded)
+        for m in bolded:
+            text = text.replace(m.group(0), m.group(1), 1)
     assert streamed.strip() == text
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from assistant.answering.answer_types import has_type, question_type
 from assistant.core.sentences import sentence_spans, squeezed, unwrap
+from assistant.core.terms import topic_terms
 from assistant.llm.base import ChatMessage, ChatModel
 from assistant.llm.prompts import PROMPTS_DIR, render
 
@@ -157,6 +158,35 @@ def of_the_right_kind(question: str, span: str) -> bool:
     return kind not in ("amount", "count", "time") or has_type(unicodedata.normalize("NFKC", span), kind)
 
 
+_CLAUSE = re.compile(r"[、;；]|[,，](?![0-9０-９])")  # a comma before a digit is a thousands separator
+
+
+def another_case(question: str, sentence: str, start: int, end: int, tokens: Callable[[str], list[str]]) -> bool:
+    """True when the span is the value of another case than the one asked about: a sentence that gives a value per
+    case (「日帰り出張は1日2,000円、宿泊を伴う出張は1日3,000円とする」) answers 「宿泊を伴う出張の日当」 with the
+    number in the clause that holds more of the question's words. A copied number is refused when another clause
+    of its sentence names the same thing (a question word both clauses hold: 出張), also holds a number, and holds
+    more of the question's words than the span's own clause. A condition beside its value ("After 5 wrong
+    attempts, the account is locked for 30 minutes") shares no such word and is left alone."""
+    if not re.search(r"[0-9]", unicodedata.normalize("NFKC", sentence[start:end])):
+        return False
+    cuts = [0, *(m.end() for m in _CLAUSE.finditer(sentence)), len(sentence)]
+    clauses = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+    if len(clauses) < 2:
+        return False
+    terms = [squeezed(t)[0] for t in topic_terms(question, tokens)]
+    terms = [t for t in terms if len(t) > 1 and not re.fullmatch(r"[0-9.,]+", t)]
+
+    def held(a: int, b: int) -> set[str]:
+        text = squeezed(sentence[a:b])[0]
+        return {t for t in terms if t in text}
+
+    own = next((a, b) for a, b in clauses if a <= start < b)
+    mine = held(*own)
+    return any((a, b) != own and re.search(r"[0-9]", unicodedata.normalize("NFKC", sentence[a:b]))
+               and held(a, b) & mine and len(held(a, b)) > len(mine) for a, b in clauses)
+
+
 @dataclass
 class ShortAnswerResult:
     """What the model said and what became of it (kept in the answer record, shown or not)."""
@@ -164,7 +194,7 @@ class ShortAnswerResult:
     shown: ShortAnswer | None = None
     model_text: str = ""  # the model's words, as written
     said_none: bool = False  # the model said no passage answers
-    rejected: str = ""  # why a span was not shown: not_found | too_long | wrong_kind | unsure | ""
+    rejected: str = ""  # why not shown: not_found | too_long | wrong_kind | another_case | unsure | ""
     confidence: float = 0.0
     seconds: float = 0.0
     passages: list[str] = field(default_factory=list)  # what the model read (the usage log keeps it to learn from)
@@ -199,9 +229,11 @@ READ_BUDGET = {"ja": 420, "en": 900}  # characters the model reads for a short a
 
 
 def find_short_answer(model: ChatModel, question: str, passages: Sequence[Passage], lang: str, prompts: Path,
-                      min_confidence: float, max_tokens: int = MAX_TOKENS) -> ShortAnswerResult:
+                      min_confidence: float, max_tokens: int = MAX_TOKENS,
+                      tokens: Callable[[str], list[str]] | None = None) -> ShortAnswerResult:
     """Ask the model, then keep its span only if it is cut from a source (see `locate`), holds the kind of thing
-    asked for, and the model was sure enough of it."""
+    asked for, is not another case's value (`another_case`, given the knowledge base's `tokens`), and the model was
+    sure enough of it."""
     t0 = time.perf_counter()
     read = [p.text[p.start:p.end] for p in passages]
     scored = model.complete_scored(messages(question, read, lang, prompts), max_tokens)
@@ -216,8 +248,11 @@ def find_short_answer(model: ChatModel, question: str, passages: Sequence[Passag
         passage = next(p.text for p in passages if p.source == source)
         end = with_unit(question, passage, start, end)
         text = passage[start:end]
+        a, b = next(((x, y) for x, y in sentence_spans(passage) if x <= start and end <= y), (start, end))
         if not of_the_right_kind(question, text):
             result.rejected = "wrong_kind"
+        elif tokens is not None and another_case(question, passage[a:b], start - a, end - a, tokens):
+            result.rejected = "another_case"
         elif result.confidence < min_confidence:
             result.rejected = "unsure"
         else:

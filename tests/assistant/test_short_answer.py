@@ -100,6 +100,41 @@ def test_confidence_below_the_threshold_is_not_shown():
     assert got.shown is None and got.rejected == "unsure" and 0.3 < got.confidence < 0.4
 
 
+PER_CASE = "日帰り出張は1日2,000円、宿泊を伴う出張は1日3,000円とする。"
+
+
+@pytest.mark.parametrize("question, span, refused", [
+    ("宿泊を伴う出張の日当はいくらですか？", "1日2,000円", True),  # the day-trip rate for the overnight question
+    ("宿泊を伴う出張の日当はいくらですか？", "1日3,000円", False),
+    ("日帰り出張の日当はいくらですか？", "1日3,000円", True),
+    ("日帰り出張の日当はいくらですか？", "2,000円", False),
+])
+def test_a_number_from_another_case_of_the_sentence_is_refused(question, span, refused):
+    from assistant.kb.keywords import get_tokenizer
+
+    tokens = get_tokenizer("B").tokens
+    at = PER_CASE.index(span)
+    assert sa.another_case(question, PER_CASE, at, at + len(span), tokens) is refused
+    got = sa.find_short_answer(Scripted(span), question, passages(PER_CASE), "ja", sa.PROMPTS_DIR, 0.5,
+                               tokens=tokens)
+    assert (got.shown is None) is refused and got.rejected == ("another_case" if refused else "")
+
+
+def test_a_sentence_with_one_value_or_a_span_without_a_number_is_not_weighed():
+    from assistant.kb.keywords import get_tokenizer
+
+    tokens = get_tokenizer("B").tokens
+    one = "Overnight trips are paid 3,000 yen a day, and receipts are not needed."
+    at = one.index("3,000 yen")
+    assert not sa.another_case("What is the allowance for a day trip?", one, at, at + 9, tokens)
+    lock = "After 5 wrong password attempts within 15 minutes, the account is locked for 30 minutes."
+    at = lock.index("30 minutes")
+    assert not sa.another_case("How long is an account locked after wrong passwords?", lock, at, at + 10, tokens)
+    words = "Day trips need the manager's approval, overnight trips the director's approval."
+    at = words.index("the manager")
+    assert not sa.another_case("Who approves overnight trips?", words, at, at + 11, tokens)
+
+
 def test_window_is_whole_sentences_around_the_match():
     text = "First sentence here. " * 5 + "The lock lasts 30 minutes. " + "Another sentence follows. " * 20
     start = text.index("30 minutes")
@@ -150,6 +185,13 @@ def test_the_service_shows_evidence_only_when_the_span_fails(sample_service, wri
     answer = ask_with(sample_service, Scripted(written), "How long is an account locked after wrong passwords?")
     assert answer.short_answer is None
     assert not answer.text.startswith("Answer:") and "30" in answer.text  # the evidence, as before
+
+
+def test_the_service_refuses_the_other_case_rate_in_the_sample_manuals(sample_service):
+    answer = ask_with(sample_service, Scripted("1日2,000円"), "宿泊を伴う出張の日当はいくらですか？")
+    assert answer.short_answer is None and answer.short_answer_check["rejected"] == "another_case"
+    answer = ask_with(sample_service, Scripted("1日3,000円"), "宿泊を伴う出張の日当はいくらですか？")
+    assert answer.short_answer is not None and answer.short_answer.text == "1日3,000円"
 
 
 def test_a_busy_model_leaves_the_evidence_standing(sample_service):
