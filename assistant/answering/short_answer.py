@@ -13,6 +13,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from assistant.answering.answer_types import has_type, question_type
@@ -171,7 +172,7 @@ def another_case(question: str, sentence: str, start: int, end: int, tokens: Cal
     if not re.search(r"[0-9]", unicodedata.normalize("NFKC", sentence[start:end])):
         return False
     cuts = [0, *(m.end() for m in _CLAUSE.finditer(sentence)), len(sentence)]
-    clauses = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+    clauses = [(a, b) for a, b in pairwise(cuts) if b > a]
     if len(clauses) < 2:
         return False
     terms = [squeezed(t)[0] for t in topic_terms(question, tokens)]
