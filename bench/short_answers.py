@@ -103,6 +103,21 @@ def scores(rows: list[dict], threshold: float) -> dict:
     return out
 
 
+def curve(rows: list[dict], points: int = 8) -> list[tuple[float, float, float]]:
+    """Coverage and precision as the confidence needed to show a span rises: (threshold, shown, shown right)."""
+    answerable = [r for r in rows if not r["unanswerable"]]
+    confs = sorted({r["confidence"] for r in answerable if r["span"]})
+    if not answerable or not confs:
+        return []
+    steps = sorted({confs[int(i * (len(confs) - 1) / max(points - 1, 1))] for i in range(points)})
+    out = []
+    for t in steps:
+        shown = [r for r in answerable if r["span"] and r["confidence"] >= t]
+        right = sum(r["f1"] >= RIGHT_F1 for r in shown) / len(shown) if shown else 0.0
+        out.append((round(t, 3), round(len(shown) / len(answerable), 3), round(right, 3)))
+    return out
+
+
 def squad2_parts(base, embedder):  # noqa: ANN001, ANN201
     from assistant.analytics import evaluation as ev
     from ingest.pipeline import Ingestor
@@ -165,6 +180,7 @@ def main() -> int:
                 row = {"set": name, "model": model, "part": part} | scores(r, threshold)
                 table.append(row)
                 print(row, flush=True)
+                print(f"  curve {name} {model} {part} (threshold, shown, right):", curve(r), flush=True)
     keys = sorted({k for r in table for k in r}, key=lambda k: list(table[0]).index(k) if k in table[0] else 99)
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     lines += ["| " + " | ".join(str(r.get(k, "")) for k in keys) + " |" for r in table]
