@@ -94,11 +94,12 @@ def tune_command(
                                     settings.paths.prompts_dir)
             console.print(f"trained {result.examples_seen} examples ({result.steps} steps, {result.minutes:.1f} min "
                           f"on {result.device}{f', resumed at {result.resumed_from}' if result.resumed_from else ''})"
-                          f"; recent loss {result.mean_loss_last:.3f}")
+                          f"; recent loss {result.mean_loss_last:.3f}"
+                          + ("; stopped by Ctrl-C: the same command resumes" if result.interrupted else ""))
             base_config = lora.base_config(settings.generation.model)
             gguf = write_gguf_adapter(result.adapter_dir, out_dir / "adapter.gguf", base_config)
             console.print(f"adapter: {gguf} ({gguf.stat().st_size / 1e6:.1f} MB) - set generation.lora_path to use it")
-        if report:
+        if report and (report_only or not result.interrupted):  # Ctrl-C stops the run, the table too
             from assistant.tuning.report import before_after, print_table
 
             adapter = out_dir / "adapter.gguf"

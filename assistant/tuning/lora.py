@@ -53,6 +53,7 @@ class TrainResult:
     mean_loss_last: float
     resumed_from: int
     device: str
+    interrupted: bool = False  # stopped by Ctrl-C: kept like the time limit; the same command resumes
 
 
 def load_base(model_ref: str, threads: int = 2):  # noqa: ANN201
@@ -192,30 +193,34 @@ def train(
     resumed_from = state["done"]
     started, pending, losses = time.monotonic(), 0, []
     budget = config.max_minutes * 60
-    while state["done"] < planned and time.monotonic() - started < budget:
-        example = examples[order[state["done"]]]
-        state["done"] += 1
-        ids, answer_at = encode(tokenizer, example, prompts)
-        if ids:
-            input_ids = torch.tensor([ids], device=device)
-            labels = input_ids.clone()
-            labels[0, :answer_at] = -100
-            loss = model(input_ids=input_ids, labels=labels).loss
-            (loss / config.batch).backward()
-            losses.append(float(loss.detach()))
-            pending += 1
-        if pending == config.batch or (state["done"] == planned and pending):
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            pending = 0
-            state["steps"] += 1
-            recent = losses[-config.batch:]
-            state["losses"] = (state["losses"] + [sum(recent) / max(1, len(recent))])[-50:]
-            if state["steps"] % config.checkpoint_every == 0:
-                _save_checkpoint(model, optimizer, state, checkpoint)
-                faults.crash_point("tune.after_checkpoint")
-        if progress:
-            progress(state["done"], planned, losses[-1] if losses else float("nan"))
+    interrupted = False
+    try:
+        while state["done"] < planned and time.monotonic() - started < budget:
+            example = examples[order[state["done"]]]
+            state["done"] += 1
+            ids, answer_at = encode(tokenizer, example, prompts)
+            if ids:
+                input_ids = torch.tensor([ids], device=device)
+                labels = input_ids.clone()
+                labels[0, :answer_at] = -100
+                loss = model(input_ids=input_ids, labels=labels).loss
+                (loss / config.batch).backward()
+                losses.append(float(loss.detach()))
+                pending += 1
+            if pending == config.batch or (state["done"] == planned and pending):
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+                pending = 0
+                state["steps"] += 1
+                recent = losses[-config.batch:]
+                state["losses"] = (state["losses"] + [sum(recent) / max(1, len(recent))])[-50:]
+                if state["steps"] % config.checkpoint_every == 0:
+                    _save_checkpoint(model, optimizer, state, checkpoint)
+                    faults.crash_point("tune.after_checkpoint")
+            if progress:
+                progress(state["done"], planned, losses[-1] if losses else float("nan"))
+    except KeyboardInterrupt:  # Ctrl-C: what was learned since the last checkpoint is saved, not lost
+        interrupted = True
     if pending:  # a partial batch at the time limit still counts
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -227,4 +232,4 @@ def train(
     (adapter / "training.json").write_text(json.dumps(state, indent=1), encoding="utf-8")
     recent = state["losses"][-10:]
     return TrainResult(adapter, state["done"], state["steps"], (time.monotonic() - started) / 60,
-                       sum(recent) / len(recent) if recent else float("nan"), resumed_from, device)
+                       sum(recent) / len(recent) if recent else float("nan"), resumed_from, device, interrupted)

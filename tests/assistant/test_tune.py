@@ -103,6 +103,27 @@ def test_tune_trains_resumes_after_a_crash_and_llamacpp_applies_the_adapter(tmp_
     assert after.text != base.text  # llama.cpp applied the adapter to the 4-bit model
 
 
+@pytest.mark.slow
+def test_ctrl_c_keeps_what_was_learned_and_the_same_command_resumes(tmp_path):
+    from assistant.tuning import lora
+
+    data = json.loads((tiny_squad(tmp_path / "dev") / "xquad-en" / "xquad.en.json").read_text())["data"]
+    examples = [e for e in squad_examples(data, "xquad", none_share=0.0) if e.split == TRAIN]
+    config = lora.TrainConfig(batch=2, checkpoint_every=100, max_minutes=60)
+    settings = load_settings(ROOT / "config.toml", environ={})
+
+    def ctrl_c_at_three(done: int, planned: int, loss: float) -> None:
+        if done == 3:
+            raise KeyboardInterrupt
+
+    result = lora.train(settings.generation.model, examples, tmp_path / "tune", config, ctrl_c_at_three)
+    assert result.interrupted and result.examples_seen == 3 and result.steps == 2  # one full batch, one partial
+    assert json.loads((tmp_path / "tune" / "checkpoint" / "progress.json").read_text())["done"] == 3
+    assert (result.adapter_dir / "adapter_model.safetensors").is_file()
+    again = lora.train(settings.generation.model, examples, tmp_path / "tune", config)
+    assert again.resumed_from == 3 and not again.interrupted and again.examples_seen == len(examples)
+
+
 def test_a_missing_adapter_is_a_clear_error(tmp_path):
     from assistant.core.errors import ModelLoadError
 
