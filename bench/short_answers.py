@@ -4,12 +4,14 @@ abstention with the model's "none", evidence before/after, and time to the short
     .venv/bin/python bench/short_answers.py [--per-half 100] [--adapter models/short-answers-lora.gguf]
                                             [--sets jsquad xquad squad2 samples]
 
-Each SQuAD-format set is ingested as in bench/evidence.py (data/eval/<name>/) and its questions split by article:
-the first half tunes (the confidence needed to show a span is chosen there, per language: the lowest at which 90%
-of the tune half's shown spans are right), the second half reports. SQuAD 2.0 (two articles) is split the same
-way: Normans tunes, Rhine reports; its unanswerable questions measure abstention. The service runs with the
-shipped config except `qa.short_answer_min_confidence = 0` (every verbatim span is recorded with its confidence;
-the threshold is applied afterwards) and `generation.languages = []` (no summary: it is off in the shipped config).
+Each SQuAD-format set is ingested as in bench/evidence.py (data/eval/<name>/) and its questions are split as
+`assistant tune` splits them (assistant/tuning/data.py): the tune half is the calibration paragraphs of the first
+half of the articles, which training never sees; the report half is the second half of the articles. The confidence
+needed to show a span is chosen on the tune halves, one per language as the product has it (JSQuAD for Japanese,
+XQuAD for English: the lowest at which 90% of the tune half's shown spans are right) and applied unchanged to the
+report halves, SQuAD 2.0 (Normans tunes, Rhine reports; its unanswerable questions measure abstention) and the
+sample manuals. The service runs with the shipped config except `qa.short_answer_min_confidence = 0` (every
+verbatim span is recorded with its confidence; the threshold is applied afterwards) and `generation.languages = []`.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench import summary  # noqa: E402
-from bench.evidence import DEV, load_parts  # noqa: E402
+from bench.evidence import DEV, SETS, load_parts  # noqa: E402
 
 RIGHT_F1 = 0.5
 SQUAD2 = DEV / "squad2" / "squad2-dev-subset.json"
+LANGUAGE_OF = {"jsquad": "ja", "xquad": "en"}  # the sets whose tune halves choose each language's threshold
 
 
 def run(service, questions, principal) -> list[dict]:  # noqa: ANN001
@@ -118,18 +121,32 @@ def curve(rows: list[dict], points: int = 8) -> list[tuple[float, float, float]]
     return out
 
 
-def squad2_parts(base, embedder):  # noqa: ANN001, ANN201
+def tuning_halves(path: Path, questions: list, per_half: int) -> dict[str, list]:
+    """{"tune": calibration paragraphs, "report": report articles}, as `assistant tune` splits the file."""
+    from assistant.analytics.evaluation import spread
+    from assistant.tuning.data import CALIBRATE, REPORT, split_of
+
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    split, paragraph = {}, 0
+    for a, article in enumerate(data):
+        for p in article["paragraphs"]:
+            split.update({str(qa["id"]): split_of(a, len(data), paragraph) for qa in p["qas"]})
+            paragraph += 1
+    return {"tune": spread([q for q in questions if split.get(q.id) == CALIBRATE], per_half),
+            "report": spread([q for q in questions if split.get(q.id) == REPORT], per_half)}
+
+
+def squad_parts(path: Path, base, embedder, per_half: int):  # noqa: ANN001, ANN201
     from assistant.analytics import evaluation as ev
     from ingest.pipeline import Ingestor
 
-    if not SQUAD2.is_file():
+    if not path.is_file():
+        print(f"{path} not found, skipped")
         return None
-    settings = ev.settings_for_squad(base, ev.eval_name(SQUAD2))
-    qs = ev.load_questions(SQUAD2, settings.paths.data_dir / "corpus")
+    settings = ev.settings_for_squad(base, ev.eval_name(path))
+    qs = ev.load_questions(path, settings.paths.data_dir / "corpus")
     Ingestor(settings, lambda: embedder).run([settings.paths.data_dir / "corpus"], prune=True)
-    data = json.loads(SQUAD2.read_text(encoding="utf-8"))["data"]
-    first = {str(qa["id"]) for p in data[0]["paragraphs"] for qa in p["qas"]}
-    return settings, {"tune": [q for q in qs if q.id in first], "report": [q for q in qs if q.id not in first]}
+    return settings, tuning_halves(path, qs, per_half)
 
 
 def main() -> int:
@@ -140,9 +157,9 @@ def main() -> int:
     ap.add_argument("--models", nargs="+", default=["base", "adapter"])
     ap.add_argument("--out", default=str(ROOT / "data" / "eval" / "short-answers"))
     args = ap.parse_args()
-    from assistant.analytics.evaluation import spread
     from assistant.core.config import load_settings
     from assistant.core.identity import Principal
+    from assistant.core.language import language_of
     from assistant.embeddings import load_embedder
     from assistant.services import Assistant
 
@@ -155,18 +172,18 @@ def main() -> int:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     table = []
+    thresholds: dict[str, dict[str, float]] = {}  # model -> language -> confidence needed
     for name in args.sets:
-        if name == "squad2":
-            loaded = squad2_parts(base, embedder)
-        else:
+        if name == "samples":
             loaded = load_parts(name, base, embedder, args.per_half)
+        else:
+            path = SQUAD2 if name == "squad2" else SETS[name]
+            loaded = squad_parts(path, base, embedder, 2 * args.per_half if name == "squad2" else args.per_half)
         if loaded is None:
             continue
         settings, parts = loaded
         parts = {("tune" if k.startswith("tune") else "report" if k.startswith("report") else "all"): v
                  for k, v in parts.items()}
-        if name == "squad2":
-            parts = {k: spread(v, 2 * args.per_half) for k, v in parts.items()}
         for model in args.models:
             settings.generation.lora_path = "" if model == "base" else args.adapter
             service = Assistant(settings, embedder=embedder)
@@ -175,11 +192,15 @@ def main() -> int:
             for part, r in rows.items():
                 (out_dir / f"{name}-{model}-{part}.jsonl").write_text(
                     "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in r), encoding="utf-8")
-            threshold = threshold_for(rows["tune"]) if "tune" in rows else base_threshold(args)
+            if name in LANGUAGE_OF:
+                thresholds.setdefault(model, {})[LANGUAGE_OF[name]] = threshold_for(rows["tune"])
             for part, r in rows.items():
-                row = {"set": name, "model": model, "part": part} | scores(r, threshold)
-                table.append(row)
-                print(row, flush=True)
+                for lang in sorted({language_of(x["question"]) for x in r}):
+                    chosen = thresholds.get(model, {}).get(lang, base_threshold(args))
+                    row = {"set": name, "model": model, "part": part + ("" if name != "samples" else f" {lang}")}
+                    row |= scores([x for x in r if language_of(x["question"]) == lang], chosen)
+                    table.append(row)
+                    print(row, flush=True)
                 print(f"  curve {name} {model} {part} (threshold, shown, right):", curve(r), flush=True)
     keys = sorted({k for r in table for k in r}, key=lambda k: list(table[0]).index(k) if k in table[0] else 99)
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
