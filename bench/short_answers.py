@@ -196,7 +196,7 @@ def main() -> int:
                 thresholds.setdefault(model, {})[LANGUAGE_OF[name]] = threshold_for(rows["tune"])
             for part, r in rows.items():
                 for lang in sorted({language_of(x["question"]) for x in r}):
-                    chosen = thresholds.get(model, {}).get(lang, base_threshold(args))
+                    chosen = thresholds.get(model, {}).get(lang, base_threshold(lang))
                     row = {"set": name, "model": model, "part": part + ("" if name != "samples" else f" {lang}")}
                     row |= scores([x for x in r if language_of(x["question"]) == lang], chosen)
                     table.append(row)
@@ -211,11 +211,11 @@ def main() -> int:
     return 0
 
 
-def base_threshold(args) -> float:  # noqa: ANN001
-    """Sets without a tune half (the sample manuals) use the shipped setting."""
+def base_threshold(lang: str) -> float:
+    """A language without a tune half here uses the shipped setting."""
     from assistant.core.config import load_settings
 
-    return load_settings(ROOT / "config.toml", environ={}).qa.short_answer_min_confidence
+    return load_settings(ROOT / "config.toml", environ={}).qa.short_answer_confidence(lang)
 
 
 if __name__ == "__main__":

@@ -256,7 +256,7 @@ class QAService:
                                budget=READ_BUDGET.get(answer.language))
         try:
             result = find_short_answer(self.model, answer.question, passages, answer.language, prompts,
-                                       qa.short_answer_min_confidence, qa.short_answer_max_tokens,
+                                       qa.short_answer_confidence(answer.language), qa.short_answer_max_tokens,
                                        self.tokenizer.tokens)
         except AssistantError as e:  # busy or failing model: the evidence already shown is the answer
             log.warning("no short answer for %r: %s", answer.question, e)

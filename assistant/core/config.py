@@ -253,13 +253,28 @@ class QASettings(_Section):
         False, description="Ask the model for the answering words, copied from the evidence (shown in bold when they "
         "stand verbatim in one cited sentence and the model is sure enough); both languages."
     )
-    short_answer_min_confidence: float = Field(
-        0.5, ge=0, le=1, description="Mean token probability of the model's span needed to show it."
+    short_answer_min_confidence: float | dict[str, float] = Field(
+        0.5, description="Mean token probability of the model's span needed to show it: one number, or one per "
+        "question language ({ ja = 0.8, en = 0.6 }; a language not named needs 1.0, never shown)."
     )
     short_answer_none_abstains: bool = Field(
         False, description="When the model says no passage answers, evidence labelled 'answered' becomes 'related'."
     )
     short_answer_max_tokens: int = Field(32, ge=4, le=256, description="Tokens the model may write for the span.")
+
+    @field_validator("short_answer_min_confidence")
+    @classmethod
+    def _probabilities(cls, v: float | dict[str, float]) -> float | dict[str, float]:
+        for lang, x in (v.items() if isinstance(v, dict) else [("", v)]):
+            if not 0 <= x <= 1:
+                raise ValueError(f"{lang + ': ' if lang else ''}a probability is between 0 and 1, not {x}")
+        return v
+
+    def short_answer_confidence(self, lang: str) -> float:
+        """The confidence a short answer in `lang` needs (1.0 for a language the setting does not name)."""
+        v = self.short_answer_min_confidence
+        return v if not isinstance(v, dict) else v.get(lang, 1.0)
+
     screen_injections: bool = Field(True, description="Drop instruction-like sentences from sources before the model.")
     snippet_chars: int = Field(240, ge=40, description="Length of the snippet shown for each source.")
 

@@ -142,3 +142,16 @@ def test_every_invalid_value_names_its_key_in_the_file_and_in_the_environment(tm
     with pytest.raises(ConfigError) as e:
         load_settings(None, environ={variable: str(value)})
     assert variable in str(e.value) and f"{section}.{key}" in str(e.value), str(e.value)
+
+
+def test_short_answer_confidence_is_one_number_or_one_per_language(tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[qa]\nshort_answer_min_confidence = { ja = 0.8, en = 0.6 }\n", encoding="utf-8")
+    qa = load_settings(cfg, environ={}).qa
+    assert (qa.short_answer_confidence("ja"), qa.short_answer_confidence("en")) == (0.8, 0.6)
+    assert qa.short_answer_confidence("de") == 1.0  # a language nobody calibrated shows nothing unsure
+    qa = load_settings(cfg, environ={"ASSISTANT_QA__SHORT_ANSWER_MIN_CONFIDENCE": "0.7"}).qa
+    assert qa.short_answer_confidence("ja") == qa.short_answer_confidence("en") == 0.7
+    cfg.write_text("[qa]\nshort_answer_min_confidence = { ja = 1.5 }\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="short_answer_min_confidence"):
+        load_settings(cfg, environ={})
