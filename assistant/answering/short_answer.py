@@ -145,12 +145,19 @@ _UNIT = re.compile(r"\s?(?:[A-Za-z%]+|か所|箇所|ヶ所|か月|ヶ月|カ月|
 
 def with_unit(question: str, text: str, start: int, end: int) -> int:
     """A bare number copied without its unit ("14" of "14 days", 「30」 of 「30日」) is extended by the unit that
-    follows it in the source, when the question asks for that kind of thing: the words stay the source's own."""
+    follows it in the source, when the question asks for that kind of thing or names that unit ("How many
+    characters" → "12 characters", not "12"): the words stay the source's own."""
     span = unicodedata.normalize("NFKC", text[start:end])
-    if not re.fullmatch(r"[0-9][0-9,.]*", span) or of_the_right_kind(question, span):
+    if not re.fullmatch(r"[0-9][0-9,.]*", span):
         return end
     m = _UNIT.match(text, end)
-    return m.end() if m and of_the_right_kind(question, text[start:m.end()]) else end
+    if not m:
+        return end
+    unit = squeezed(m.group())[0]
+    named = len(unit) > 1 and unit in squeezed(question)[0]
+    if of_the_right_kind(question, span) and not named:
+        return end
+    return m.end() if of_the_right_kind(question, text[start:m.end()]) else end
 
 
 def of_the_right_kind(question: str, span: str) -> bool:

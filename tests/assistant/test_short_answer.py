@@ -73,6 +73,11 @@ def test_a_bare_number_gets_the_unit_that_follows_it_in_the_source():
     got = run("30", "立替えた経費は何日以内に申請しなければなりませんか？",
               "支出した日から30日以内に申請しなければならない。", lang="ja")
     assert got.shown is not None and got.shown.text == "30日"
+    got = run("12", "How many characters must a password have at least?",
+              "Passwords must be at least 12 characters long.")
+    assert got.shown is not None and got.shown.text == "12 characters"  # the unit the question names
+    got = run("4321", "Which extension do I call?", "Call extension 4321 now.")
+    assert got.shown is not None and got.shown.text == "4321"  # nothing follows: nothing added
     # a number whose unit the source does not give stays without one, and is not shown for a "how many days"
     got = run("12", "How many days is the reminder?", "Version 12 of the client is installed.")
     assert got.shown is None and got.rejected == "wrong_kind"
