@@ -125,9 +125,8 @@ class QAService:
             rewritten = self._rewrite(answer.question, history)  # a model call: before the knowledge base is taken
             with self.searchers.acquire() as searcher:
                 idf_of = lambda terms: term_idf(searcher, terms)  # noqa: E731
-                answer.query = searcher.expand(condense(
-                    answer.question, history, self.settings, self.tokenizer.tokens, idf_of, rewritten
-                ))
+                standalone = condense(answer.question, history, self.settings, self.tokenizer.tokens, idf_of, rewritten)
+                answer.query = searcher.expand(standalone)
                 t1 = time.perf_counter()
                 # Embedded once: the dense ranker and the evidence's sentence similarity both use it.
                 vector = searcher.embedder.embed_queries([answer.query])[0]
@@ -157,7 +156,7 @@ class QAService:
             if not answer.evidence:
                 return
             if qa.short_answer and found is not None and len(found.parts) < 2 and not cancel.is_set():
-                yield from self._short_answer(answer, found)
+                yield from self._short_answer(answer, found, standalone)
             if self.writes(answer.language) and qa.summary and not cancel.is_set():
                 weights = topic_weights(answer.question, self.tokenizer.tokens, idf)
                 yield from self._summarise(answer, hits, t0, weights, cancel)
@@ -245,17 +244,18 @@ class QAService:
         yield answer.text
         return found
 
-    def _short_answer(self, answer: Answer, found: LabelledEvidence) -> Iterator[str]:
+    def _short_answer(self, answer: Answer, found: LabelledEvidence, standalone: str) -> Iterator[str]:
         """The words that answer, copied from the evidence by the model and cut from the source (short_answer.py):
         in bold above the evidence, their sentence highlighted. Streamed after the evidence (which must not wait
-        for a model); the finished answer's text has it on top."""
+        for a model); the finished answer's text has it on top. The model reads the question as it stands alone:
+        a follow-up (「宿泊を伴う場合は？」) with the words it carried (日当), or it answers something else."""
         qa, prompts = self.settings.qa, self.settings.paths.prompts_dir
         if answer.answer_type == STEPS or found.label == FIGURE:
             return
         passages = passages_of(answer.evidence, lambda n: answer.sources[n - 1].passage,
                                budget=READ_BUDGET.get(answer.language))
         try:
-            result = find_short_answer(self.model, answer.question, passages, answer.language, prompts,
+            result = find_short_answer(self.model, standalone, passages, answer.language, prompts,
                                        qa.short_answer_confidence(answer.language), qa.short_answer_max_tokens,
                                        self.tokenizer.tokens)
         except AssistantError as e:  # busy or failing model: the evidence already shown is the answer

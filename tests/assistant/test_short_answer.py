@@ -199,6 +199,31 @@ def test_the_service_refuses_the_other_case_rate_in_the_sample_manuals(sample_se
     assert answer.short_answer is not None and answer.short_answer.text == "1日3,000円"
 
 
+def test_a_follow_up_is_read_with_the_words_it_carried(sample_service):
+    """「宿泊を伴う場合は？」 after 「日帰り出張の日当は？」: the model is asked about 宿泊を伴う出張の日当, and the
+    day-trip rate it may still copy is refused as the other case's number."""
+    settings, assistant = sample_service
+    settings = settings.model_copy(deep=True)
+    settings.qa.short_answer = True
+
+    class Reading(Scripted):
+        asked: list[str] = []
+
+        def complete_scored(self, messages, max_tokens):
+            self.asked.append(messages[-1].content)
+            return super().complete_scored(messages, max_tokens)
+
+    first = QAService(settings, assistant.kb, Reading("1日2,000円")).ask(
+        "日帰り出張の日当はいくらですか？", principal=Principal.everything()).result()
+    assert first.short_answer is not None and first.short_answer.text == "1日2,000円"
+    model = Reading("1日2,000円")
+    follow = QAService(settings, assistant.kb, model).ask(
+        "宿泊を伴う場合は？", principal=Principal.everything(), history=[first.turn()]).result()
+    asked = model.asked[-1].rsplit("質問:", 1)[1]
+    assert "宿泊を伴う場合は" in asked and "日当" in asked  # the question as it stands alone
+    assert follow.short_answer is None and follow.short_answer_check["rejected"] == "another_case"
+
+
 def test_a_busy_model_leaves_the_evidence_standing(sample_service):
     from assistant.core.errors import ModelBusy
 
