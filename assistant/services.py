@@ -214,7 +214,8 @@ def _short_answer_log(answer: Answer) -> dict:
     shown = answer.short_answer
     out = {"shown": shown is not None, "said_none": bool(check.get("said_none")),
            "rejected": check.get("rejected", "") or check.get("error", ""), "confidence": check.get("confidence"),
-           "model_text": check.get("model_text", ""), "passages": check.get("passages", [])}
+           "model_text": check.get("model_text", ""), "passages": check.get("passages", []),
+           "asked": check.get("asked", "")}
     if shown is not None:
         out |= {"text": shown.text, "source": shown.source, "start": shown.start, "end": shown.end}
     return out

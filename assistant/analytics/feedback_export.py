@@ -44,6 +44,8 @@ def _question(r: dict[str, Any]) -> dict[str, Any]:
         if short.get("shown") and short.get("text") and short.get("passages"):
             # what `assistant tune --feedback` learns from: the approved span and the passages it was read in
             q["short_answer"] = {"text": short["text"], "source": short.get("source")}
+            if short.get("asked") and short["asked"] != r["question"]:
+                q["short_answer"]["asked"] = short["asked"]  # a follow-up as the model read it, standing alone
             q["passages"] = short["passages"]
     else:
         q["review"] = True  # a writer sets file/page/answer or unanswerable before the next evaluation

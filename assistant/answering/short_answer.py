@@ -206,6 +206,7 @@ class ShortAnswerResult:
     confidence: float = 0.0
     seconds: float = 0.0
     passages: list[str] = field(default_factory=list)  # what the model read (the usage log keeps it to learn from)
+    asked: str = ""  # the question as the model read it (a follow-up with the words it carried)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -245,7 +246,8 @@ def find_short_answer(model: ChatModel, question: str, passages: Sequence[Passag
     t0 = time.perf_counter()
     read = [p.text[p.start:p.end] for p in passages]
     scored = model.complete_scored(messages(question, read, lang, prompts), max_tokens)
-    result = ShortAnswerResult(model_text=scored.text, confidence=confidence(scored.logprobs), passages=read)
+    result = ShortAnswerResult(model_text=scored.text, confidence=confidence(scored.logprobs), passages=read,
+                               asked=question)
     span = clean(scored.text)
     if is_none(scored.text):
         result.said_none = True

@@ -160,8 +160,9 @@ def feedback_examples(path: Path) -> Iterator[Example]:
             raise AssistantError(f"{path}:{line_no}: not JSON ({e})") from e
         if row.get("feedback") != "up":
             continue
-        question = (row.get("question") or "").strip()
-        span = ((row.get("short_answer") or {}).get("text") or "").strip()
+        short = row.get("short_answer") or {}
+        question = (short.get("asked") or row.get("question") or "").strip()  # a follow-up: as the model read it
+        span = (short.get("text") or "").strip()
         passages = [p for p in row.get("passages") or [] if isinstance(p, str) and p]
         where = locate(span, [Passage(i, p, 0, len(p)) for i, p in enumerate(passages, 1)], question) if (
             question and span and passages) else None

@@ -6,6 +6,7 @@ in the text, a span of a source it was not shown, nothing, the wrong language) a
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -287,8 +288,14 @@ def test_an_approved_short_answer_goes_from_the_usage_log_to_a_training_example(
             assert "text" not in logged and "passages" not in logged and "model_text" not in logged
             continue
         assert logged["text"] == "30 minutes" and any("locked for 30" in p for p in logged["passages"])
+        assert logged["asked"] == answer.question  # not a follow-up: the question as typed
         export = tmp_path / "approved.jsonl"
         write_jsonl(questions_from_feedback(read_rows(settings.paths.usage_db), "up"), export)
         examples = list(feedback_examples(export))
         assert [(e.answer, e.source) for e in examples] == [("30 minutes", "feedback")]
+        # an approved follow-up is learned with the question the model read, standing alone
+        row = json.loads(export.read_text().splitlines()[0])
+        row["question"], row["short_answer"]["asked"] = "And the lock?", "And the lock? account locked passwords"
+        export.write_text(json.dumps(row) + "\n", encoding="utf-8")
+        assert [e.question for e in feedback_examples(export)] == ["And the lock? account locked passwords"]
 
