@@ -166,6 +166,15 @@ def of_the_right_kind(question: str, span: str) -> bool:
     return kind not in ("amount", "count", "time") or has_type(unicodedata.normalize("NFKC", span), kind)
 
 
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence of `text` that holds [start, end) (the span itself when it crosses sentences)."""
+    return next(((a, b) for a, b in sentence_spans(text) if a <= start and end <= b), (start, end))
+
+
+def _has_digit(text: str) -> bool:
+    return re.search(r"[0-9]", unicodedata.normalize("NFKC", text)) is not None
+
+
 _CLAUSE = re.compile(r"[、;；]|[,，](?![0-9０-９])")  # a comma before a digit is a thousands separator
 
 
@@ -176,7 +185,7 @@ def another_case(question: str, sentence: str, start: int, end: int, tokens: Cal
     of its sentence names the same thing (a question word both clauses hold: 出張), also holds a number, and holds
     more of the question's words than the span's own clause. A condition beside its value ("After 5 wrong
     attempts, the account is locked for 30 minutes") shares no such word and is left alone."""
-    if not re.search(r"[0-9]", unicodedata.normalize("NFKC", sentence[start:end])):
+    if not _has_digit(sentence[start:end]):
         return False
     cuts = [0, *(m.end() for m in _CLAUSE.finditer(sentence)), len(sentence)]
     clauses = [(a, b) for a, b in pairwise(cuts) if b > a]
@@ -185,14 +194,11 @@ def another_case(question: str, sentence: str, start: int, end: int, tokens: Cal
     terms = [squeezed(t)[0] for t in topic_terms(question, tokens)]
     terms = [t for t in terms if len(t) > 1 and not re.fullmatch(r"[0-9.,]+", t)]
 
-    def held(a: int, b: int) -> set[str]:
-        text = squeezed(sentence[a:b])[0]
-        return {t for t in terms if t in text}
-
+    held = {(a, b): {t for t in terms if t in squeezed(sentence[a:b])[0]} for a, b in clauses}
     own = next((a, b) for a, b in clauses if a <= start < b)
-    mine = held(*own)
-    return any((a, b) != own and re.search(r"[0-9]", unicodedata.normalize("NFKC", sentence[a:b]))
-               and held(a, b) & mine and len(held(a, b)) > len(mine) for a, b in clauses)
+    mine = held[own]
+    return any(c != own and _has_digit(sentence[c[0]:c[1]]) and words & mine and len(words) > len(mine)
+               for c, words in held.items())
 
 
 @dataclass
@@ -258,7 +264,7 @@ def find_short_answer(model: ChatModel, question: str, passages: Sequence[Passag
         passage = next(p.text for p in passages if p.source == source)
         end = with_unit(question, passage, start, end)
         text = passage[start:end]
-        a, b = next(((x, y) for x, y in sentence_spans(passage) if x <= start and end <= y), (start, end))
+        a, b = sentence_around(passage, start, end)
         if not of_the_right_kind(question, text):
             result.rejected = "wrong_kind"
         elif tokens is not None and another_case(question, passage[a:b], start - a, end - a, tokens):
@@ -276,8 +282,7 @@ def highlight_sentence(found, shown: ShortAnswer, passage: str) -> bool:  # noqa
     it, or put first as an evidence sentence of its own when no evidence item holds it (then True)."""
     from assistant.answering.evidence import Evidence
 
-    a, b = next(((x, y) for x, y in sentence_spans(passage) if x <= shown.start and shown.end <= y),
-                (shown.start, shown.end))
+    a, b = sentence_around(passage, shown.start, shown.end)
     for e in found.items:
         if e.number == shown.source and e.start <= a and b <= e.end:
             if (e.start, e.end) != (a, b) and (a, b) not in e.highlights:

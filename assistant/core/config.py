@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
@@ -222,6 +222,9 @@ class RetrievalSettings(_Section):
     rerank_candidates: int = Field(20, ge=1)
 
 
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
 class QASettings(_Section):
     """The inquiry workflow: how many sources the model sees, when to abstain, how follow-ups are handled."""
 
@@ -253,7 +256,7 @@ class QASettings(_Section):
         False, description="Ask the model for the answering words, copied from the evidence (shown in bold when they "
         "stand verbatim in one cited sentence and the model is sure enough); both languages."
     )
-    short_answer_min_confidence: float | dict[str, float] = Field(
+    short_answer_min_confidence: Probability | dict[str, Probability] = Field(
         0.5, description="Mean token probability of the model's span needed to show it: one number, or one per "
         "question language ({ ja = 0.8, en = 0.6 }; a language not named needs 1.0, never shown)."
     )
@@ -261,14 +264,6 @@ class QASettings(_Section):
         False, description="When the model says no passage answers, evidence labelled 'answered' becomes 'related'."
     )
     short_answer_max_tokens: int = Field(32, ge=4, le=256, description="Tokens the model may write for the span.")
-
-    @field_validator("short_answer_min_confidence")
-    @classmethod
-    def _probabilities(cls, v: float | dict[str, float]) -> float | dict[str, float]:
-        for lang, x in (v.items() if isinstance(v, dict) else [("", v)]):
-            if not 0 <= x <= 1:
-                raise ValueError(f"{lang + ': ' if lang else ''}a probability is between 0 and 1, not {x}")
-        return v
 
     def short_answer_confidence(self, lang: str) -> float:
         """The confidence a short answer in `lang` needs (1.0 for a language the setting does not name)."""
